@@ -18,6 +18,10 @@ class Document:
     url: str | None = None
     publisher: str | None = None
     author: str | None = None
+    # from the metadata sidecar: a publisher that sells products, and the product names
+    # whose mentions mark a passage as promotional (for the seed: "Magnesium 7")
+    commercial: bool = False
+    promotes: tuple[str, ...] = ()
     # (start, end, level) character spans of heading lines known from markup
     # (markdown "#", html <h1>-<h6>); empty for plain text, where the chunker detects them.
     headings: tuple[tuple[int, int, int], ...] = ()

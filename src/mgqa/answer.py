@@ -1,0 +1,130 @@
+"""Passages -> Answer: verbatim quotes with highlights and deep links, plus the caution note."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote as percent_encode
+
+from mgqa import safety
+from mgqa.records import Document
+from mgqa.retrieval import Passage
+
+STATUSES = ("answered", "not_found", "urgent", "invalid")
+MAX_QUOTES = 3
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim passage of one document; text == document.text[start:end]."""
+
+    text: str
+    highlight: str  # the sentence(s) that answer best; a substring of text
+    doc_id: str
+    title: str
+    section: str
+    link: str
+    score: float
+    promotional: bool
+    start: int
+    end: int
+    highlight_start: int
+    highlight_end: int
+    page: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "highlight": self.highlight, "doc_id": self.doc_id, "title": self.title,
+                "section": self.section, "link": self.link, "score": round(self.score, 4),
+                "promotional": self.promotional}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    status: str
+    caution: str
+    quotes: tuple[Quote, ...] = ()
+    notice: str | None = None  # emergency notice, or what happened when nothing is quoted
+    reason: str | None = field(default=None, compare=False)  # why: triage rule or abstention signal (not in JSON)
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "status": self.status, "quotes": [q.to_dict() for q in self.quotes],
+                "caution": self.caution, "notice": self.notice}
+
+
+def build_quotes(passages: list[Passage], documents: dict[str, Document], limit: int = MAX_QUOTES) -> list[Quote]:
+    """Up to `limit` quotes, best first, no two overlapping in the same document."""
+    taken: list[tuple[str, int, int]] = []
+    quotes = []
+    for passage in passages:
+        span = _free_span(passage, taken)
+        if span is None:
+            continue
+        doc = documents[passage.chunk.doc_id]
+        start, end = span
+        h_start, h_end = _highlight(passage, start, end, doc)
+        taken.append((doc.doc_id, start, end))
+        quotes.append(Quote(
+            text=doc.text[start:end], highlight=doc.text[h_start:h_end], doc_id=doc.doc_id, title=doc.title,
+            section=" › ".join(passage.chunk.section), link=source_link(doc, *passage.best),
+            score=passage.score, promotional=safety.is_promotional(doc.text[start:end], doc.promotes),
+            start=start, end=end, highlight_start=h_start, highlight_end=h_end, page=doc.page_at(h_start)))
+        if len(quotes) == limit:
+            break
+    return quotes
+
+
+def source_link(doc: Document, start: int, end: int) -> str:
+    """A link that opens the source at the passage: a text fragment, a PDF page, or the app's source view."""
+    page = doc.page_at(start)
+    if doc.url and page is not None:
+        return f"{doc.url.split('#')[0]}#page={page}"
+    if doc.url:
+        return f"{doc.url.split('#')[0]}#:~:text={text_directive(doc.text[start:end])}"
+    return f"/source/{percent_encode(doc.doc_id, safe='')}?start={start}&end={end}#passage"
+
+
+def text_directive(passage: str, edge_words: int = 5) -> str:
+    """The Text Fragments `text=` value: the whole passage, or `start,end` words when it is long."""
+    words = passage.split()
+    if len(words) <= 2 * edge_words + 2:
+        return _encode(" ".join(words))
+    return f"{_encode(' '.join(words[:edge_words]))},{_encode(' '.join(words[-edge_words:]))}"
+
+
+def _encode(text: str) -> str:
+    # The spec reserves "&", "-" and "," inside a directive: they must be percent-encoded too.
+    return percent_encode(text, safe="").replace("-", "%2D")
+
+
+def _free_span(passage: Passage, taken: list[tuple[str, int, int]]) -> tuple[int, int] | None:
+    """The passage's sentences that don't overlap a quote already chosen, if the best sentence is among them."""
+    chunk = passage.chunk
+    clashes = [(a, b) for doc_id, a, b in taken if doc_id == chunk.doc_id and a < chunk.end and chunk.start < b]
+    if not clashes:
+        return chunk.start, chunk.end
+    free = [s for s in chunk.sentences if not any(a < s[1] and s[0] < b for a, b in clashes)]
+    if passage.best not in free:
+        return None
+    # keep the contiguous run of free sentences around the best one
+    index = free.index(passage.best)
+    first = last = index
+    while first > 0 and chunk.sentences.index(free[first - 1]) == chunk.sentences.index(free[first]) - 1:
+        first -= 1
+    while last + 1 < len(free) and chunk.sentences.index(free[last + 1]) == chunk.sentences.index(free[last]) + 1:
+        last += 1
+    return free[first][0], free[last][1]
+
+
+def _highlight(passage: Passage, start: int, end: int, doc: Document) -> tuple[int, int]:
+    """The best sentence; a very short one (a list item of a few words) takes its best neighbour along."""
+    a, b = passage.best
+    if len(doc.text[a:b].split()) >= 6:
+        return a, b
+    sentences = [s for s in passage.chunk.sentences if start <= s[0] and s[1] <= end]
+    scores = dict(zip(passage.chunk.sentences, passage.sentence_scores))
+    index = sentences.index(passage.best)
+    neighbours = [sentences[i] for i in (index - 1, index + 1) if 0 <= i < len(sentences)]
+    if not neighbours:
+        return a, b
+    other = max(neighbours, key=lambda s: scores[s])
+    return min(a, other[0]), max(b, other[1])

@@ -1,0 +1,125 @@
+"""`mgqa eval`: retrieval, abstention and triage measured on a question set kept in the repo."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from mgqa.kb import KnowledgeBase
+from mgqa.text import normalise_space
+
+TARGETS = {"R@1": (">=", 0.85), "R@3": (">=", 0.98), "MRR": (">=", 0.0), "false_abstention": ("<=", 0.05),
+           "oos_abstention": (">=", 0.90), "emergency_recall": (">=", 1.0), "false_alarms": ("<=", 0)}
+
+
+class EvalError(Exception):
+    """The question set can't be read; the message names the line."""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    kind: str  # in_scope | out_of_scope | emergency
+    question: str
+    answers: tuple[str, ...] = ()
+    near_miss: bool = False
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise EvalError(f"can't read {path}: {err.strerror}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            cases.append(Case(row["id"], row["kind"], row["question"], tuple(row.get("answers", ())),
+                              bool(row.get("near_miss", False))))
+        except (ValueError, KeyError, TypeError) as err:
+            raise EvalError(f"{path}:{number}: not a question record ({err})") from None
+    return cases
+
+
+def answer_spans(kb: KnowledgeBase, case: Case) -> list[tuple[str, int, int]]:
+    """Where each expected answer stands in the documents (whitespace-insensitive)."""
+    spans = []
+    for answer in case.answers:
+        wanted = normalise_space(answer)
+        for doc in kb.documents.values():
+            start = _find_normalised(doc.text, wanted)
+            if start is not None:
+                spans.append((doc.doc_id, start[0], start[1]))
+    if case.answers and not spans:
+        raise EvalError(f"{case.id}: none of its answers is in the documents")
+    return spans
+
+
+def hit_rank(spans: list[tuple[str, int, int]], quotes: list[tuple[str, int, int]]) -> int | None:
+    """1-based rank of the first quote that holds most of an expected answer."""
+    for rank, (doc_id, a, b) in enumerate(quotes, start=1):
+        for gold_doc, ga, gb in spans:
+            if gold_doc == doc_id and min(b, gb) - max(a, ga) >= 0.5 * (gb - ga):
+                return rank
+    return None
+
+
+def evaluate(kb: KnowledgeBase, cases: list[Case]) -> dict:
+    """Ask every question through the public `ask` and score what a person would have seen."""
+    rows, ranks = [], []
+    for case in cases:
+        answer = kb.ask(case.question)
+        quotes = [(q.doc_id, q.start, q.end) for q in answer.quotes]
+        rank = hit_rank(answer_spans(kb, case), quotes) if case.kind == "in_scope" else None
+        if case.kind == "in_scope":
+            ranks.append(rank)
+        rows.append({"id": case.id, "kind": case.kind, "question": case.question, "status": answer.status,
+                     "rank": rank, "reason": answer.reason, "near_miss": case.near_miss})
+    by_kind = {k: [r for r in rows if r["kind"] == k] for k in ("in_scope", "out_of_scope", "emergency")}
+    inscope, oos, emergency = by_kind["in_scope"], by_kind["out_of_scope"], by_kind["emergency"]
+    metrics = {
+        "R@1": _share(ranks, lambda r: r == 1), "R@3": _share(ranks, lambda r: r is not None and r <= 3),
+        "MRR": sum(1 / r for r in ranks if r) / len(ranks) if ranks else 0.0,
+        "false_abstention": _share(inscope, lambda r: r["status"] == "not_found"),
+        "oos_abstention": _share(oos, lambda r: r["status"] == "not_found"),
+        "near_miss_abstention": _share([r for r in oos if r["near_miss"]], lambda r: r["status"] == "not_found"),
+        "emergency_recall": _share(emergency, lambda r: r["status"] == "urgent"),
+        "false_alarms": sum(r["status"] == "urgent" for r in inscope + oos),
+    }
+    counts = {k: len(v) for k, v in by_kind.items()}
+    return {"metrics": metrics, "counts": counts, "rows": rows, "passed": meets_targets(metrics)}
+
+
+def meets_targets(metrics: dict) -> bool:
+    return all(metrics[name] >= bound if op == ">=" else metrics[name] <= bound
+               for name, (op, bound) in TARGETS.items())
+
+
+def _share(items: list, test) -> float:
+    return sum(1 for i in items if test(i)) / len(items) if items else 0.0
+
+
+def _find_normalised(text: str, wanted: str) -> tuple[int, int] | None:
+    """Find `wanted` in text ignoring whitespace differences; returns the span in the original text."""
+    position = text.find(wanted)
+    if position >= 0:
+        return position, position + len(wanted)
+    squashed, index = [], []
+    previous_space = False
+    for i, char in enumerate(text):
+        if char.isspace():
+            if previous_space:
+                continue
+            squashed.append(" ")
+            previous_space = True
+        else:
+            squashed.append(char)
+            previous_space = False
+        index.append(i)
+    position = "".join(squashed).find(wanted)
+    if position < 0:
+        return None
+    return index[position], index[position + len(wanted) - 1] + 1

@@ -1,0 +1,105 @@
+"""The knowledge base a person asks: load an index once, answer questions, never raise to the caller."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from mgqa import safety
+from mgqa.answer import Answer, build_quotes
+from mgqa.embedding import Embedder, SentenceTransformerEmbedder
+from mgqa.records import Document
+from mgqa.retrieval import Passage, Retriever
+from mgqa.settings import Settings
+from mgqa.store import IndexData, StoreError, load_index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Thresholds that decide whether the documents answer a question at all (see README: Abstention)."""
+
+    min_sentence: float = 0.45  # cosine of the best sentence: below this nothing answers
+    min_supporting: float = 0.30  # a 2nd or 3rd quote must still be at least this close
+
+
+class KnowledgeBase:
+    """An index in memory plus the embedder that reads questions the same way the passages were read."""
+
+    def __init__(self, data: IndexData, embedder: Embedder, mode: str = "hybrid",
+                 coverage: Coverage = Coverage()) -> None:
+        self.data = data
+        self.embedder = embedder
+        self.retriever = Retriever(data, mode)
+        self.coverage = coverage
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
+             embedder: Embedder | None = None, mode: str = "hybrid") -> KnowledgeBase:
+        """Load an index; raise StoreError (with what to do) if it is missing or was built with another model."""
+        settings = settings or Settings.from_env()
+        index_dir = Path(index_dir) if index_dir is not None else settings.index_dir
+        data = load_index(index_dir)
+        embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
+        built_with = data.manifest.get("model")
+        if built_with != embedder.model_id:
+            raise StoreError(f"{index_dir} was built with model {built_with!r} but {embedder.model_id!r} is "
+                             f"configured: run `mgqa build --index {index_dir}` to rebuild it with this model")
+        return cls(data, embedder, mode)
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.data.documents
+
+    @property
+    def manifest(self) -> dict:
+        return self.data.manifest
+
+    def ask(self, question: object) -> Answer:
+        """Answer one question; any failure becomes an answer with a message, never an exception."""
+        try:
+            return self._ask(question)
+        except Exception:  # the caller is a person at a web page or a terminal: log, don't crash
+            log.exception("failed to answer %r", question)
+            return Answer(question=str(question)[:safety.MAX_QUESTION_CHARS], status="invalid",
+                          caution=safety.caution_note([], strong=False),
+                          notice="Something went wrong while answering. Please try again, or rephrase the question.")
+
+    def passages(self, question: str, k: int = 8) -> list[Passage]:
+        """Ranked passages without any abstention: for evaluation and debugging."""
+        return self.retriever.search(question, self.embedder.encode([question])[0], k)
+
+    def _ask(self, question: object) -> Answer:
+        cleaned, problem = safety.clean_question(question)
+        if problem:
+            shown = question if isinstance(question, str) else ""
+            return Answer(question=shown[:safety.MAX_QUESTION_CHARS], status="invalid",
+                          caution=safety.caution_note([], strong=False), notice=problem)
+        triage = safety.triage(cleaned)
+        strong = safety.needs_strong_caution(cleaned)
+        passages = self.passages(cleaned)
+        covered, reason = self.covers(cleaned, passages)
+        quotes = build_quotes(self._supported(passages), self.documents) if covered else []
+        sources = [(q.title, self.documents[q.doc_id].publisher, self.documents[q.doc_id].commercial)
+                   for q in quotes]
+        caution = safety.caution_note(sources, strong)
+        if triage:
+            return Answer(cleaned, "urgent", caution, tuple(quotes), triage.notice, triage.reason)
+        if not quotes:
+            return Answer(cleaned, "not_found", caution, (), safety.NOT_FOUND_MESSAGE, reason)
+        return Answer(cleaned, "answered", caution, tuple(quotes), None, reason)
+
+    def covers(self, question: str, passages: list[Passage]) -> tuple[bool, str]:
+        """Whether the best passage really answers: close enough in meaning, and no key term missing."""
+        if not passages:
+            return False, "the index is empty"
+        best = max(p.sentence for p in passages)
+        if best < self.coverage.min_sentence:
+            return False, f"best sentence similarity {best:.2f} < {self.coverage.min_sentence}"
+        return True, f"best sentence similarity {best:.2f}"
+
+    def _supported(self, passages: list[Passage]) -> list[Passage]:
+        top = passages[:1] + [p for p in passages[1:] if p.sentence >= self.coverage.min_supporting]
+        return top

@@ -1,0 +1,68 @@
+"""Word-level matching: stop words, a light stemmer and a BM25 index over passages (bm25s)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mgqa import text as textlib
+
+STOP_WORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being below
+between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few
+for from further get gets getting got had hadn't has hasn't have haven't having he he'd he'll he's her here
+here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just
+know let's like lot lots may me might more most much must mustn't my myself need no nor not now of off on once
+only or other ought our ours ourselves out over own really same say says shan't she she'd she'll she's should
+shouldn't so some such than that that's the their theirs them themselves then there there's these they they'd
+they'll they're they've thing things this those through to too under until up us very was wasn't we we'd we'll
+we're we've were weren't what what's when when's where where's which while who who's whom why why's will with
+won't would wouldn't you you'd you'll you're you've your yours yourself yourselves im ive dont doesnt cant isnt
+whats hi hello please thanks thank anyone anybody someone something tell want wanted wondering wonder think
+ok okay yes yeah actually even still ever re ll ve d s t
+""".split())
+
+
+def stem(word: str) -> str:
+    """A deliberately light suffix stripper: plurals, -ing, -ed, -ly; enough to match "nerves" to "nerve"."""
+    if len(word) <= 3:
+        return word
+    for suffix, keep in (("'s", ""), ("ies", "y"), ("sses", "ss"), ("ness", ""), ("ing", ""), ("edly", ""),
+                         ("ed", ""), ("ly", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            if suffix == "es" and not word.endswith(("ches", "shes", "xes", "oes")):
+                return word[:-1]
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of a text: words minus stop words, stemmed."""
+    return [stem(w) for w in textlib.words(text) if w not in STOP_WORDS and not w.isdigit() or _is_number_term(w)]
+
+
+def _is_number_term(word: str) -> bool:
+    return word.isdigit() and len(word) >= 2
+
+
+class LexicalIndex:
+    """BM25 over passages, plus the vocabulary so a question's unknown words can be spotted."""
+
+    def __init__(self, passages: list[str]) -> None:
+        import bm25s  # imported here: only the knowledge base needs it, not the CLI's --help
+
+        tokenised = [terms(p) for p in passages]
+        self.vocabulary = frozenset(t for tokens in tokenised for t in tokens)
+        self.size = len(passages)
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(tokenised, show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = [t for t in terms(query) if t in self.vocabulary]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+    def unknown_terms(self, query: str) -> list[str]:
+        return [t for t in dict.fromkeys(terms(query)) if t not in self.vocabulary]

@@ -1,0 +1,154 @@
+"""Pure safety rules: emergency triage, caution notes, question checks and promotional flags."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_QUESTION_CHARS = 2000
+
+EMERGENCY_NOTICE = (
+    "This may be a medical emergency. Call your local emergency number now (911 in the US and Canada, "
+    "999 in the UK, 112 in the EU) or go to the nearest emergency department. Do not wait for an answer here, "
+    "and do not drive yourself if you feel unwell."
+)
+CRISIS_NOTICE = (
+    "If you are thinking about ending your life or hurting yourself, please reach out right now: call or text "
+    "988 in the US (Suicide & Crisis Lifeline), call 116 123 in the UK and Ireland (Samaritans), or your local "
+    "emergency number. If you are in immediate danger, call emergency services. You don't have to face this alone."
+)
+NOT_FOUND_MESSAGE = (
+    "The documents in this knowledge base don't cover that question, so nothing is quoted rather than a loosely "
+    "related passage. Try rewording it, ask about something the documents discuss (magnesium and nerve health), "
+    "or ask a doctor or pharmacist."
+)
+
+
+@dataclass(frozen=True)
+class Triage:
+    kind: str  # "emergency" | "crisis"
+    reason: str
+    notice: str
+
+
+_I = r"(?:i|i'm|im|i am|me|my|he|he's|she|she's|they|they're|we|my \w+|our \w+|someone|somebody|a friend)"
+_SUDDEN = r"(?:sudden(?:ly)?|all of a sudden|out of nowhere|just now|right now|this (?:morning|evening|afternoon))"
+_PILLS = r"(?:pills?|tablets?|capsules?|supplements?|medicines?|meds|gummies)"
+
+# Each rule describes a situation happening now, not a topic: "can magnesium prevent strokes?"
+# or "my feet are numb" must not match, "his face is drooping and his speech is slurred" must.
+_CRISIS_RULES: list[tuple[str, str]] = [
+    ("suicidal thoughts", r"\bsuicid|\bkill(?:ing)? myself|\bend(?:ing)? (?:my|it) (?:own )?(?:life|all)\b|"
+                          r"\btake my (?:own )?life|\bwant(?:ed)? to die\b|\bbetter off dead\b|"
+                          r"\bdon'?t want to (?:be alive|live|wake up|be here)|\bno (?:reason|point) (?:to|in) "
+                          r"(?:live|living|going on)|\bhurt(?:ing)? myself|\bself[- ]?harm|\bcut(?:ting)? myself"),
+]
+_EMERGENCY_RULES: list[tuple[str, str]] = [
+    ("stroke signs", r"\b(?:face|mouth|smile|eyelid)\b[^.?!]{0,30}\b(?:droop|sag|lopsided|uneven|fall(?:ing|en)? )|"
+                     r"\bslurr|\b(?:can'?t|cannot|can not|unable to|trouble|struggling to) (?:speak|talk|get (?:my|the) "
+                     r"words out)|\bhaving a stroke|\b(?:is|am|was) a stroke\b|\bstroke (?:right now|symptoms now)|"
+                     rf"(?=[^.?!]*{_SUDDEN})(?=[^.?!]*\b(?:weak|numb|paraly|dead|can'?t (?:move|feel|lift)))"
+                     r"[^.?!]*\b(?:one side|left|right|arm and leg|face)\b|"
+                     r"\b(?:can'?t|cannot) understand (?:what (?:people|anyone|you|they)|anyone|words)|"
+                     r"\bone side of (?:my|his|her|their|the) (?:body|face)\b[^.?!]{0,40}\b(?:numb|weak|droop|dead|paraly)|"
+                     r"\b(?:numb|weak|droop|paraly)\w*[^.?!]{0,40}\bone side of (?:my|his|her|their|the) (?:body|face)"),
+    ("chest pain", r"\bchest\b[^.?!]{0,25}\b(?:pain|pressure|tight|hurts?|hurting|crushing|squeez|heavy|ache|aching)|"
+                   r"\b(?:pain|pressure|tightness|crushing)\b[^.?!]{0,20}\b(?:in|on|across) (?:my|his|her|the) chest|"
+                   r"\bheart attack\b"),
+    ("trouble breathing", r"\b(?:can'?t|cannot|can not|unable to|struggling to|hard to|trouble|difficult(?:y)?) "
+                          r"(?:breath|catch (?:my|his|her) breath)|\bshort(?:ness)? of breath|\bgasping|"
+                          r"\b(?:not|stopped) breathing|\bchoking|\bturning blue|\blips? (?:are |is )?(?:blue|purple)"),
+    ("severe allergic reaction", r"\bthroat\b[^.?!]{0,20}\b(?:swell|clos|tight)|\b(?:tongue|lips?|face)\b[^.?!]{0,15}"
+                                 r"\bswell|\banaphyla"),
+    ("overdose or poisoning", rf"\boverdos|\bpoison|\b(?:took|taken|swallowed|ate|had)\b[^.?!]{{0,20}}\btoo (?:many|much)\b|\b(?:took|taken|take|swallowed|ate|eaten|downed)\b[^.?!]{{0,30}}"
+                              rf"\b(?:whole|entire|all (?:of )?(?:my|the|his|her)|half (?:a|the)|handful|bottle|"
+                              rf"box|pack|bunch|\d{{2,}} {_PILLS})|\b(?:kid|child|toddler|baby|son|daughter)\b"
+                              rf"[^.?!]{{0,30}}\b(?:ate|swallowed|got into)\b[^.?!]{{0,30}}{_PILLS}"),
+    ("rapidly spreading weakness", r"\bweak\w*\b[^.?!]{0,40}\b(?:spreading|moving|climbing|creeping|going|rising) up|"
+                                   r"\b(?:spreading|moving|climbing|creeping|going) up (?:my|his|her|both) "
+                                   r"(?:legs|arms|body)|\bweaker (?:by the|every) (?:hour|minute)|"
+                                   rf"{_SUDDEN}[^.?!]{{0,30}}\b(?:can'?t|cannot|unable to) (?:walk|stand|move)|"
+                                   r"\b(?:can'?t|cannot) (?:walk|stand|move (?:my|his|her) legs) (?:anymore )?(?:since|"
+                                   r"all of a sudden|suddenly)|\bparalyz|\bparalys"),
+    ("seizure", r"\b(?:having|had) a (?:seizure|fit|convulsion)|\bseizing\b|\bconvuls|\bwon'?t stop (?:shaking|jerking)"),
+    ("unconscious or collapsed", r"\bunconscious|\bunresponsive|\bpassed out|\bwon'?t wake|\bcan'?t wake|"
+                                 r"\bcollapsed|\bnot responding|\bfainted and"),
+    ("loss of bladder or bowel control", r"\b(?:lost|losing|loss of|can'?t control)\b[^.?!]{0,20}\b(?:bladder|bowel)|"
+                                         r"\bnumb\w*\b[^.?!]{0,20}\b(?:groin|saddle|between (?:my|the) legs)"),
+    ("worst headache", r"\bworst headache|\bthunderclap"),
+    ("sudden vision loss", rf"{_SUDDEN}[^.?!]{{0,30}}\b(?:can'?t see|lost (?:my |his |her )?(?:vision|sight)|"
+                           r"went blind|blind)\b"),
+    ("heavy bleeding", r"\bbleeding (?:heavily|a lot|badly)|\bwon'?t stop bleeding|\bcoughing (?:up )?blood|"
+                       r"\bvomiting blood"),
+    ("sudden confusion", rf"{_SUDDEN}[^.?!]{{0,20}}\b(?:confused|doesn'?t know where|can'?t recognize)"),
+]
+_COMPILED = [(reason, re.compile(p), CRISIS_NOTICE, "crisis") for reason, p in _CRISIS_RULES] + \
+            [(reason, re.compile(p), EMERGENCY_NOTICE, "emergency") for reason, p in _EMERGENCY_RULES]
+
+_STRONG = re.compile(
+    r"\b(?:dose|dosage|dosing|how much|how many|mg|milligrams?|overdose|too much|max(?:imum)?|"
+    r"medications?|medicines?|meds|drugs?|prescriptions?|pills?|gabapentin|pregabalin|lyrica|neurontin|"
+    r"antibiotics?|diuretics?|blood pressure|insulin|metformin|stop(?:ping)?|quit(?:ting)?|instead of|replace|"
+    r"come off|wean|pregnan\w*|breastfeed\w*|child(?:ren)?|kids?|kidneys?|interact\w*|side effects?)\b")
+
+
+def clean_question(question: object) -> tuple[str, str | None]:
+    """(cleaned question, None) or ("", reason) for input that can't be a question."""
+    if not isinstance(question, str):
+        return "", "Please type a question as text."
+    cleaned = "".join(" " if unicodedata.category(c)[0] == "C" and c not in "\n\t" else c for c in question)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        return "", "The question is empty. Type a question, for example: “How much magnesium is safe each day?”"
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        return "", (f"The question is {len(cleaned):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+                    "Ask one question at a time, in a sentence or two.")
+    if not any(c.isalpha() for c in cleaned):
+        return "", "The question has no words in it. Ask it in a sentence, for example: “Which foods have magnesium?”"
+    return cleaned, None
+
+
+def triage(question: str) -> Triage | None:
+    """Emergency or crisis situations described in the question, checked before any retrieval."""
+    folded = _fold(question)
+    for reason, pattern, notice, kind in _COMPILED:
+        if pattern.search(folded):
+            return Triage(kind, reason, notice)
+    return None
+
+
+def needs_strong_caution(question: str) -> bool:
+    """Doses, medicines, stopping a treatment, pregnancy, children, kidneys: ask a professional first."""
+    return bool(_STRONG.search(_fold(question)))
+
+
+def caution_note(sources: list[tuple[str, str | None, bool]], strong: bool) -> str:
+    """The note shown with every answer; sources are (title, publisher, commercial) of what was quoted."""
+    named = []
+    for title, publisher, commercial in dict.fromkeys(sources):
+        who = f"published by {publisher}" if publisher else "from an unnamed publisher"
+        if commercial:
+            who += ", a company that sells supplements, including products the article promotes"
+        named.append(f"“{title}” ({who})")
+    text = "General health information"
+    text += f" from {' and '.join(named)}" if named else " from the documents in this knowledge base"
+    text += (". It is not medical advice and was not reviewed by a clinician: ask a doctor, nurse or pharmacist "
+             "about your own situation.")
+    if any(commercial for _, _, commercial in sources):
+        text += " A commercial source may present its own products favourably."
+    if strong:
+        text += (" Talk to your doctor or pharmacist before you start, change or stop a supplement, a medicine or a "
+                 "dose: magnesium can interact with medicines (such as some antibiotics, diuretics and "
+                 "osteoporosis drugs) and can build up to harmful levels with kidney disease.")
+    return text
+
+
+def is_promotional(quote: str, products: tuple[str, ...]) -> bool:
+    """A quote that names one of the publisher's own products."""
+    folded = _fold(quote)
+    return any(re.search(rf"\b{re.escape(_fold(p))}\b", folded) for p in products)
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("’", "'").replace("‘", "'")
