@@ -13,7 +13,7 @@ from mgqa.embedding import Embedder, SentenceTransformerEmbedder
 from mgqa.records import Chunk, Document
 from mgqa.settings import Settings
 
-CHUNKER_VERSION = 1  # bump when chunking.py changes what it cuts: forces a full rebuild
+CHUNKER_VERSION = 2  # bump when chunking.py changes what it cuts: forces a full rebuild
 Progress = Callable[[float, str], None]
 
 
@@ -53,7 +53,7 @@ def is_fresh(settings: Settings) -> bool:
     """True when the index matches the documents folder and settings, without loading any model."""
     manifest = store.read_manifest(settings.index_dir)
     return manifest is not None and _same_settings(manifest, settings) and \
-        _digests(settings.docs_dir) == {d["source"]: d["sha256"] for d in manifest["documents"].values()}
+        _digests(settings.docs_dir) == manifest.get("files")
 
 
 def build(settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport:
@@ -64,7 +64,8 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
         manifest = store.read_manifest(settings.index_dir)
         full = manifest is None or not _same_settings(manifest, settings)
         old_docs = {} if manifest is None else manifest["documents"]
-        if not full and _digests(settings.docs_dir) == {d["source"]: d["sha256"] for d in old_docs.values()}:
+        files = _digests(settings.docs_dir)  # every file, skipped ones too, so a bad file isn't re-read each time
+        if not full and files == manifest.get("files"):
             return BuildReport(unchanged=tuple(sorted(old_docs)), chunks=manifest["counts"]["chunks"],
                                seconds=time.perf_counter() - began)
         progress(0.05, "reading documents")
@@ -78,7 +79,7 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
         progress(0.1, f"embedding {len(fresh_docs)} document(s)")
         fresh = _embed(fresh_docs, embedder, settings, progress)
         parts = {**reuse, **fresh}
-        report = _write(settings, embedder, docs, parts, old_docs, full, warnings, began)
+        report = _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files)
     progress(1.0, "done")
     return report
 
@@ -100,8 +101,10 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
     out = {}
     for number, doc in enumerate(docs):
         chunks = chunking.chunk_document(doc, embedder.count_tokens, chunk_settings)
-        sentences = sorted({span for chunk in chunks for span in chunk.sentences})
-        texts = [chunking.embedding_text(c) for c in chunks] + [doc.text[a:b] for a, b in sentences]
+        section_of = {span: chunk.section for chunk in chunks for span in chunk.sentences}
+        sentences = sorted(section_of)
+        texts = [chunking.embedding_text(c) for c in chunks] + \
+                [chunking.with_context(section_of[(a, b)], doc.text[a:b]) for a, b in sentences]
         vectors = embedder.encode(texts, progress=len(texts) > 256)
         out[doc.doc_id] = _Part(chunks, vectors[:len(chunks)], sentences, vectors[len(chunks):], now)
         progress(0.1 + 0.8 * (number + 1) / len(docs), f"embedded {doc.source}")
@@ -131,7 +134,7 @@ def _reusable(index_dir: Path, old_docs: dict, docs: list[Document]) -> dict[str
     return out
 
 
-def _write(settings, embedder, docs, parts, old_docs, full, warnings, began) -> BuildReport:
+def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files) -> BuildReport:
     import numpy as np
 
     chunks = [c for d in docs for c in parts[d.doc_id].chunks]
@@ -153,6 +156,7 @@ def _write(settings, embedder, docs, parts, old_docs, full, warnings, began) -> 
                                  "publisher": d.publisher, "sha256": d.sha256,
                                  "chunks": len(parts[d.doc_id].chunks), "indexed_at": parts[d.doc_id].indexed_at}
                       for d in docs},
+        "files": files,
     }
     chunk_vectors = np.concatenate([np.asarray(parts[d.doc_id].chunk_vectors).reshape(-1, dimension) for d in docs])
     sentence_vectors = np.concatenate([np.asarray(parts[d.doc_id].sentence_vectors).reshape(-1, dimension)

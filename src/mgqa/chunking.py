@@ -24,9 +24,12 @@ class ChunkSettings:
 
 def embedding_text(chunk: Chunk) -> str:
     """What gets embedded: the section path as context, then the verbatim passage."""
-    if not chunk.section:
-        return chunk.text
-    return " › ".join(chunk.section) + "\n" + chunk.text
+    return with_context(chunk.section, chunk.text)
+
+
+def with_context(section: tuple[str, ...], passage: str) -> str:
+    """A passage preceded by its heading path: "pins and needles" finds "Recognizing the Symptoms"."""
+    return " › ".join(section) + "\n" + passage if section else passage
 
 
 def chunk_document(doc: Document, count_tokens: TokenCounter, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:

@@ -123,3 +123,19 @@ def _find_normalised(text: str, wanted: str) -> tuple[int, int] | None:
     if position < 0:
         return None
     return index[position], index[position + len(wanted) - 1] + 1
+
+
+def table(name: str, mode: str, result: dict) -> str:
+    """A readable table: each metric, its target and whether it was met."""
+    lines = [f"{name} ({mode}; {', '.join(f'{v} {k}' for k, v in result['counts'].items())})"]
+    for metric, value in result["metrics"].items():
+        target = TARGETS.get(metric)
+        shown = f"{value}" if isinstance(value, int) else f"{value:.3f}"
+        if target and target[1] != 0.0 or metric == "false_alarms":
+            op, bound = target
+            ok = value >= bound if op == ">=" else value <= bound
+            lines.append(f"  {metric:22s} {shown:>7s}   target {op} {bound}  {'ok' if ok else 'MISSED'}")
+        else:
+            lines.append(f"  {metric:22s} {shown:>7s}")
+    lines.append("  all targets met" if result["passed"] else "  targets missed")
+    return "\n".join(lines)

@@ -1,0 +1,421 @@
+"""Files -> Document records: one loader per format, sidecar metadata, clear reasons to skip.
+
+A Document's text is what verbatim quotes are cut from, so plain text and markdown bodies are
+kept as the file has them: only newlines are normalised and the end is trimmed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import logging
+import os
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from mgqa.html_text import html_text, web_url
+from mgqa.records import Document
+
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SIDECAR_SUFFIX = ".meta.yaml"
+META_KEYS = ("title", "url", "publisher", "author", "commercial", "promotes")
+DEFAULT_MAX_BYTES = 20_000_000
+# pypdf logs every oddity of a damaged file; the one-line reason in our warning is enough, and
+# an application that configures logging still sees them
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
+_KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+class DocumentError(Exception):
+    """A file that can't be used as a document; the message is one line naming the file and why."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(source, reason)
+        self.source = source
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+class _Unusable(Exception):
+    """Raised by the format parsers, which don't know the file's name; becomes a DocumentError."""
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """What a format parser found in the file itself, before sidecar metadata is applied."""
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    commercial: bool = False
+    promotes: tuple[str, ...] = ()
+    headings: tuple[tuple[int, int, int], ...] = ()
+    pages: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- text decoding and clean-up
+
+
+def decode_text(raw: bytes) -> tuple[str, list[str]]:
+    """Bytes -> text with "\\n" newlines: UTF-8 (BOM dropped), UTF-16 with a BOM, else Windows-1252."""
+    warnings = []
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = raw.decode("utf-16", errors="replace")  # garbage becomes U+FFFD, caught below
+    elif b"\0" in raw:
+        raise _Unusable("not a text file")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # older Windows editors save cp1252; its five unassigned bytes become U+FFFD
+            text = raw.decode("cp1252", errors="replace")
+            warnings.append("read as Windows-1252 (not valid UTF-8)")
+    if _looks_binary(text):
+        raise _Unusable("not a text file")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), warnings
+
+
+def _looks_binary(text: str) -> bool:
+    """Real prose has almost no control characters; decoded binary data has ~13%."""
+    odd = sum(1 for char in text if (char < " " and char not in "\t\n\r\f\v") or char in "\x7f\ufffd")
+    return odd > 0.1 * len(text)
+
+
+_FORM_HEADERS = re.compile(r"(?:\d+ )?comments?|leave a (?:reply|comment)|post a comment")
+_FORM_LINES = re.compile(
+    r"your email address will not be published|required fields are marked|save my name, email"
+    r"|you must be logged in|cancel reply|post comment|(?:comment|name|email|website)\s*\*?$"
+)
+
+
+def comment_form_start(text: str) -> int | None:
+    """Offset where a trailing web comment form ("Comments", "Leave a Reply", ...) begins, if any.
+
+    Only a block at the very end counts, made of nothing but form lines, so an article that
+    merely mentions comments keeps its text.
+    """
+    lines, offset = [], 0
+    for line in text.split("\n"):
+        lines.append((offset, line.strip().lstrip("#").strip().casefold()))  # "## Comments" too
+        offset += len(line) + 1
+    start = None
+    for line_start, line in reversed(lines):
+        if _FORM_HEADERS.fullmatch(line):
+            start = line_start
+        elif line and not _FORM_LINES.match(line):
+            break
+    return start
+
+
+def _finish(parsed: _Parsed) -> _Parsed:
+    """Cut a trailing comment form and trailing whitespace; the text stays a prefix of what it was."""
+    cut = comment_form_start(parsed.text)
+    text = parsed.text[:cut].rstrip()
+    if not text.strip():
+        raise _Unusable("no text found")
+    headings = tuple(span for span in parsed.headings if span[1] <= len(text))
+    return replace(parsed, text=text, headings=headings)
+
+
+def _first_line(text: str) -> str | None:
+    return next((" ".join(line.split()) for line in text.split("\n") if line.strip()), None)
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def _one_line(value: object) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return " ".join(str(value).split()) or None
+
+
+def _metadata(data: object) -> tuple[dict[str, object], str | None]:
+    """The known fields of a parsed YAML mapping, cleaned up, and the first problem found if any."""
+    if data is None:
+        return {}, None
+    if not isinstance(data, dict):
+        return {}, "ignored, not a mapping of " + ", ".join(META_KEYS)
+    fields: dict[str, object] = {}
+    for key in ("title", "url", "publisher", "author"):
+        value = data.get(key)
+        if isinstance(value, list):  # several authors
+            value = ", ".join(text for item in value if (text := _one_line(item)))
+        if text := _one_line(value):
+            fields[key] = text
+    problem = None
+    if "promotes" in data:
+        promotes = [data["promotes"]] if isinstance(data["promotes"], str) else data["promotes"]
+        if isinstance(promotes, list):
+            fields["promotes"] = tuple(text for item in promotes if (text := _one_line(item)))
+        else:
+            problem = "promotes ignored, not a list of product names"
+    if "commercial" in data:
+        if isinstance(data["commercial"], bool):
+            fields["commercial"] = data["commercial"]
+        else:
+            problem = "commercial ignored, not true or false"
+    return fields, problem
+
+
+def _load_yaml(text: str, first_line: int = 1) -> tuple[dict[str, object], str | None]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return {}, "ignored, invalid YAML" + (f" (line {mark.line + first_line})" if mark else "")
+    return _metadata(data)
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where a document's metadata sidecar lives: `article.txt` -> `article.txt.meta.yaml`."""
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def _read_sidecar(raw: bytes) -> tuple[dict[str, object], str | None]:
+    try:
+        return _load_yaml(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return {}, "ignored, not UTF-8"
+
+
+# ---------------------------------------------------------------- one parser per format
+
+
+def _parse_txt(raw: bytes) -> _Parsed:
+    text, warnings = decode_text(raw)
+    parsed = _finish(_Parsed(text=text, warnings=tuple(warnings)))
+    return replace(parsed, title=_first_line(parsed.text))
+
+
+_FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def markdown_headings(text: str) -> tuple[tuple[int, int, int], ...]:
+    """(start, end, level) of ATX heading text ("## Care" -> "Care"), skipping fenced code."""
+    headings = []
+    fence = ""
+    offset = 0
+    for line in text.split("\n"):
+        if match := _FENCE.match(line):
+            marker = match.group(1)
+            if not fence:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line[match.end() :].strip():
+                fence = ""
+        elif not fence and (match := _ATX.fullmatch(line)) and match.group(2):
+            headings.append((offset + match.start(2), offset + match.end(2), len(match.group(1))))
+        offset += len(line) + 1
+    return tuple(headings)
+
+
+def _parse_md(raw: bytes) -> _Parsed:
+    text, warnings = decode_text(raw)
+    meta: dict[str, object] = {}
+    if front := _FRONT_MATTER.match(text):
+        meta, problem = _load_yaml(front.group(1) or "", first_line=2)
+        if problem:
+            warnings.append(f"front matter: {problem}")
+        text = text[front.end() :]
+    parsed = _finish(_Parsed(text=text, headings=markdown_headings(text), warnings=tuple(warnings)))
+    first_h1 = next((parsed.text[s:e] for s, e, level in parsed.headings if level == 1), None)
+    return replace(parsed, **{"title": first_h1, **meta})
+
+
+def _parse_html(raw: bytes) -> _Parsed:
+    text, warnings = decode_text(raw)
+    return _finish(_Parsed(**asdict(html_text(text)), warnings=tuple(warnings)))
+
+
+def _parse_pdf(raw: bytes) -> _Parsed:
+    # imported here: pypdf takes ~0.1 s to import and only PDFs need it
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in raw[:1024]:
+        raise _Unusable("not a PDF file (no %PDF header)")
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise _Unusable("the PDF is password-protected; save an unprotected copy")
+        texts = [
+            (page.extract_text() or "").replace("\r\n", "\n").replace("\r", "\n").rstrip() for page in reader.pages
+        ]
+        title = (reader.metadata or {}).get("/Title")
+    except _Unusable:
+        raise
+    except Exception as error:  # pypdf raises many exception types on damaged files
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise _Unusable(f"not a readable PDF ({reason})") from None
+    if not any(text.strip() for text in texts):
+        raise _Unusable("no text found (a scanned PDF needs OCR first)")
+    starts = [0]
+    for text in texts[:-1]:
+        starts.append(starts[-1] + len(text) + 2)  # pages are joined by "\n\n"
+    title = " ".join(str(title or "").split()) or None
+    return _Parsed(text="\n\n".join(texts), title=title, pages=tuple(starts))
+
+
+_PARSERS = {"txt": _parse_txt, "md": _parse_md, "html": _parse_html, "pdf": _parse_pdf}
+
+
+# ---------------------------------------------------------------- public API
+
+
+def make_doc_id(source: str) -> str:
+    """Stable id from a relative path: `guides/Nerve Care.md` -> `guides-nerve-care`."""
+    stem = str(PurePosixPath(source).with_suffix(""))
+    # accents folded first so `Café` gives `cafe` rather than `caf`
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-") or "document"
+
+
+def assign_doc_ids(sources: list[str]) -> dict[str, str]:
+    """Unique ids for the files of one folder: colliding ids get their extension (`a-md`, `a-txt`)."""
+    base = {source: make_doc_id(source) for source in sources}
+    counts = Counter(base.values())
+    ids: dict[str, str] = {}
+    used: set[str] = set()
+    for source in sorted(sources):
+        doc_id = base[source]
+        if counts[doc_id] > 1:
+            doc_id += "-" + PurePosixPath(source).suffix.lstrip(".").lower()
+        # still taken (`a-b.md` next to `a/b.md`): number it, in path order so it stays stable
+        candidate, number = doc_id, 1
+        while candidate in used:
+            number += 1
+            candidate = f"{doc_id}-{number}"
+        ids[source] = candidate
+        used.add(candidate)
+    return ids
+
+
+def _digest(raw: bytes, sidecar: bytes) -> str:
+    digest = hashlib.sha256(raw)
+    digest.update(sidecar)
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a document's bytes followed by its sidecar's, to spot changes without parsing."""
+    with path.open("rb") as file:
+        digest = hashlib.file_digest(file, "sha256")
+    sidecar = sidecar_path(path)
+    if sidecar.is_file():
+        digest.update(sidecar.read_bytes())
+    return digest.hexdigest()
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.1f} kB" if n >= 1000 else f"{n} bytes"
+
+
+def load_document_with_warnings(
+    path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[Document, list[str]]:
+    """Load one file; warnings are one line each, starting with the file's relative path."""
+    source = path.relative_to(root).as_posix()
+    kind = _KINDS.get(path.suffix.lower())
+    if kind is None:
+        problem = f"unsupported file type '{path.suffix}'" if path.suffix else "no file extension to tell its type"
+        raise DocumentError(source, f"{problem} (supported: {', '.join(SUPPORTED)})")
+    sidecar = sidecar_path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(
+                source, f"the file is {_size(size)}, over the {_size(max_bytes)} limit (MGQA_MAX_FILE_BYTES)"
+            )
+        raw = path.read_bytes()
+        sidecar_raw = sidecar.read_bytes() if sidecar.is_file() else b""
+    except OSError as error:
+        raise DocumentError(source, f"could not read it ({error.strerror or error})") from None
+    if not raw:
+        raise DocumentError(source, "the file is empty")
+    try:
+        parsed = _PARSERS[kind](raw)
+    except _Unusable as error:
+        raise DocumentError(source, str(error)) from None
+
+    warnings = [f"{source}: {warning}" for warning in parsed.warnings]
+    overrides, problem = _read_sidecar(sidecar_raw)
+    if problem:
+        warnings.append(f"{source}{SIDECAR_SUFFIX}: {problem}")
+    meta = {key: getattr(parsed, key) for key in META_KEYS} | overrides
+    if meta["url"] and not web_url(meta["url"]):
+        warnings.append(f"{source}: url ignored, not an http(s) address: {meta['url']}")
+        meta["url"] = None
+    meta["title"] = meta["title"] or path.stem
+    document = Document(
+        doc_id=make_doc_id(source),
+        source=source,
+        kind=kind,
+        text=parsed.text,
+        sha256=_digest(raw, sidecar_raw),
+        headings=parsed.headings,
+        pages=parsed.pages,
+        **meta,
+    )
+    return document, warnings
+
+
+def load_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Load one file as a Document; use load_document_with_warnings to also see what was odd."""
+    return load_document_with_warnings(path, root, max_bytes)[0]
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    """Every file under folder, sorted, leaving out hidden files and folders (`.git`, `.DS_Store`)."""
+    found = []
+    for directory, subdirs, names in os.walk(folder):
+        subdirs[:] = [name for name in subdirs if not name.startswith(".")]
+        found += [Path(directory, name) for name in names if not name.startswith(".")]
+    return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def iter_document_files(folder: Path) -> list[Path]:
+    """The candidate document files: recursive, sorted, skipping hidden files/dirs and sidecars."""
+    if not folder.is_dir():
+        raise DocumentError(str(folder), "not a folder" if folder.exists() else "no such folder")
+    return [path for path in _visible_files(folder) if not path.name.endswith(SIDECAR_SUFFIX)]
+
+
+def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Document], list[str]]:
+    """Load every document in a folder: (documents sorted by doc_id, one-line warnings).
+
+    A bad file is skipped with a warning rather than failing the whole folder.
+    """
+    files = iter_document_files(folder)  # raises DocumentError if there is no such folder
+    sources = {path: path.relative_to(folder).as_posix() for path in files}
+    ids = assign_doc_ids([source for source in sources.values() if Path(source).suffix.lower() in _KINDS])
+    documents, warnings = [], []
+    for path, source in sources.items():
+        try:
+            document, notes = load_document_with_warnings(path, folder, max_bytes)
+        except DocumentError as error:
+            warnings.append(f"skipped {error}")
+            continue
+        documents.append(replace(document, doc_id=ids[source]))
+        warnings += notes
+    return sorted(documents, key=lambda document: document.doc_id), warnings + _orphan_sidecars(folder)
+
+
+def _orphan_sidecars(folder: Path) -> list[str]:
+    """Warn about sidecars whose document is missing: a misspelt name would otherwise go unnoticed."""
+    return [
+        f"ignored {path.relative_to(folder).as_posix()}: no {path.name.removesuffix(SIDECAR_SUFFIX)} next to it"
+        for path in _visible_files(folder)
+        if path.name.endswith(SIDECAR_SUFFIX) and not path.with_name(path.name.removesuffix(SIDECAR_SUFFIX)).is_file()
+    ]
