@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgqa import safety
+from mgqa import safety, vocabulary
 from mgqa.answer import Answer, build_quotes
 from mgqa.embedding import Embedder, SentenceTransformerEmbedder
 from mgqa.records import Document
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 class Coverage:
     """Thresholds that decide whether the documents answer a question at all (see README: Abstention)."""
 
-    min_sentence: float = 0.45  # cosine of the best sentence: below this nothing answers
+    min_sentence: float = 0.42  # cosine of the best sentence: below this nothing answers
     min_supporting: float = 0.30  # a 2nd or 3rd quote must still be at least this close
 
 
@@ -34,6 +34,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.retriever = Retriever(data, mode)
         self.coverage = coverage
+        self._corpus_text = "\n".join(d.text for d in data.documents.values())
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -69,7 +70,8 @@ class KnowledgeBase:
 
     def passages(self, question: str, k: int = 8) -> list[Passage]:
         """Ranked passages without any abstention: for evaluation and debugging."""
-        return self.retriever.search(question, self.embedder.encode([question])[0], k)
+        widened = vocabulary.expand(question)
+        return self.retriever.search(widened, self.embedder.encode([widened])[0], k)
 
     def _ask(self, question: object) -> Answer:
         cleaned, problem = safety.clean_question(question)
@@ -95,6 +97,9 @@ class KnowledgeBase:
         """Whether the best passage really answers: close enough in meaning, and no key term missing."""
         if not passages:
             return False, "the index is empty"
+        missing = vocabulary.missing_subjects(question, self.retriever.lexical.vocabulary, self._corpus_text)
+        if missing:
+            return False, f"not in the documents: {', '.join(missing)}"
         best = max(p.sentence for p in passages)
         if best < self.coverage.min_sentence:
             return False, f"best sentence similarity {best:.2f} < {self.coverage.min_sentence}"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Create .venv and install mgqa into it, with the CPU build of torch (never a multi-GB CUDA build).
+# Safe to run again: what is installed already is kept. Usage: scripts/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+  python=$(command -v python3.11 || command -v python3 || true)
+fi
+if [ -z "$python" ] || ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "mgqa needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)" >&2
+  exit 1
+fi
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+
+# torch first, pinned to its CPU build, so sentence-transformers finds it and pulls nothing bigger.
+# MGQA_TORCH_INDEX may name a package index that serves CPU wheels when no local one is configured.
+if ! .venv/bin/python -c 'import torch, sys; sys.exit(torch.version.cuda is not None)' 2>/dev/null; then
+  if [ -n "${MGQA_TORCH_INDEX:-}" ]; then
+    "${pip[@]}" "torch==2.13.0+cpu" --index-url "$MGQA_TORCH_INDEX"
+  else
+    "${pip[@]}" "torch==2.13.0+cpu" || {
+      echo "could not find the CPU build of torch 2.13.0; set MGQA_TORCH_INDEX to an index that serves it" >&2
+      exit 1
+    }
+  fi
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  "${pip[@]}" -e ".[test]"
+else
+  "${pip[@]}" -e .
+fi
