@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -76,6 +77,17 @@ class BrokenEmbedder(FakeEmbedder):
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         raise RuntimeError("model exploded")
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    """Write a fixture file under folder, making parent folders; bytes are written as they are."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
 
 
 def _bucket(word: str, dimension: int) -> int:

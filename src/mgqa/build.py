@@ -13,7 +13,7 @@ from mgqa.embedding import Embedder, SentenceTransformerEmbedder
 from mgqa.records import Chunk, Document
 from mgqa.settings import Settings
 
-CHUNKER_VERSION = 2  # bump when chunking.py changes what it cuts: forces a full rebuild
+CHUNKER_VERSION = 3  # bump when chunking.py changes what it cuts: forces a full rebuild
 Progress = Callable[[float, str], None]
 
 
@@ -79,6 +79,11 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
         progress(0.1, f"embedding {len(fresh_docs)} document(s)")
         fresh = _embed(fresh_docs, embedder, settings, progress)
         parts = {**reuse, **fresh}
+        empty = [d for d in docs if not parts[d.doc_id].chunks]
+        warnings += [f"skipped {d.source}: nothing to quote (only headings)" for d in empty]
+        docs = [d for d in docs if parts[d.doc_id].chunks]
+        if not docs:
+            raise BuildError(f"no document in {settings.docs_dir} has text to quote; the index was left as it was")
         report = _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files)
     progress(1.0, "done")
     return report

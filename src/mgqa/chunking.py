@@ -55,7 +55,8 @@ def sections(doc: Document) -> list[tuple[tuple[str, ...], int, int]]:
     out, stack, cursor = [], [], 0
     path: tuple[str, ...] = ()
     for h_start, h_end, level in headings:
-        out.append((path, cursor, h_start))
+        line_start = doc.text.rfind("\n", 0, h_start) + 1  # markup before the heading text ("## ") is not content
+        out.append((path, cursor, line_start))
         name = " ".join(doc.text[h_start:h_end].split())
         stack = [(lvl, n) for lvl, n in stack if lvl < level]
         if not (level == 1 and name == doc.title):
@@ -90,7 +91,11 @@ def _groups(text: str, spans: list[tuple[int, int]], count: TokenCounter, budget
         yield first, last
         if last + 1 >= len(spans):
             return
-        first = max(last + 1 - overlap, first + 1)
+        following = max(last + 1 - overlap, first + 1)
+        # the overlap only helps if the next sentence fits beside it; otherwise start fresh
+        if following <= last and sum(sizes[following:last + 2]) > budget:
+            following = last + 1
+        first = following
 
 
 def _split_long(text: str, span: tuple[int, int], count: TokenCounter, budget: int) -> list[tuple[int, int]]:
@@ -106,9 +111,21 @@ def _split_long(text: str, span: tuple[int, int], count: TokenCounter, budget: i
                 if count(text[start:position]) > budget:
                     break
                 cut = position
-        end = cut if cut is not None else min(b, start + 200)
+        end = cut if cut is not None else _fit(text, start, b, count, budget)
         pieces.append((start, end))
         start = end
         while start < b and text[start].isspace():
             start += 1
     return pieces
+
+
+def _fit(text: str, start: int, end: int, count: TokenCounter, budget: int) -> int:
+    """The longest prefix of one unbroken "word" (a table row, a run of digits) within the budget."""
+    low, high = start + 1, end
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count(text[start:middle]) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -74,6 +74,8 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         import numpy as np
 
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self.model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
             show_progress_bar=progress, convert_to_numpy=True,

@@ -55,13 +55,15 @@ _EMERGENCY_RULES: list[tuple[str, str]] = [
                      r"\b(?:numb|weak|droop|paraly)\w*[^.?!]{0,40}\bone side of (?:my|his|her|their|the) (?:body|face)"),
     ("chest pain", r"\bchest\b[^.?!]{0,25}\b(?:pain|pressure|tight|hurts?|hurting|crushing|squeez|heavy|ache|aching)|"
                    r"\b(?:pain|pressure|tightness|crushing)\b[^.?!]{0,20}\b(?:in|on|across) (?:my|his|her|the) chest|"
-                   r"\bheart attack\b"),
+                   r"\bhaving (?:a )?heart attack|\bheart attack (?:right )?now"),
     ("trouble breathing", r"\b(?:can'?t|cannot|can not|unable to|struggling to|hard to|trouble|difficult(?:y)?) "
-                          r"(?:breath|catch (?:my|his|her) breath)|\bshort(?:ness)? of breath|\bgasping|"
+                          r"(?:breath|catch (?:my|his|her) breath)|\bgasping|"
+                          r"\b(?:i'm|im|i am|he's|she's|he is|she is|they're|feel(?:ing)?|getting|suddenly|very|so) "
+                          r"short of breath|\b(?:sudden|severe) shortness of breath|shortness of breath (?:right )?now|"
                           r"\b(?:not|stopped) breathing|\bchoking|\bturning blue|\blips? (?:are |is )?(?:blue|purple)"),
     ("severe allergic reaction", r"\bthroat\b[^.?!]{0,20}\b(?:swell|clos|tight)|\b(?:tongue|lips?|face)\b[^.?!]{0,15}"
                                  r"\bswell|\banaphyla"),
-    ("overdose or poisoning", rf"\boverdos|\bpoison|\b(?:took|taken|swallowed|ate|had)\b[^.?!]{{0,20}}\btoo (?:many|much)\b|\b(?:took|taken|take|swallowed|ate|eaten|downed)\b[^.?!]{{0,30}}"
+    ("overdose or poisoning", rf"\boverdosed|\boverdosing|\b(?:took|taken|had) an overdose|\bpoisoned\b|\b(?:took|taken|swallowed|ate|had)\b[^.?!]{{0,20}}\btoo (?:many|much)\b|\b(?:took|taken|swallowed|ate|eaten|downed)\b[^.?!]{{0,30}}"
                               rf"\b(?:whole|entire|all (?:of )?(?:my|the|his|her)|half (?:a|the)|handful|bottle|"
                               rf"box|pack|bunch|\d{{2,}} {_PILLS})|\b(?:kid|child|toddler|baby|son|daughter)\b"
                               rf"[^.?!]{{0,30}}\b(?:ate|swallowed|got into)\b[^.?!]{{0,30}}{_PILLS}"),
@@ -70,8 +72,11 @@ _EMERGENCY_RULES: list[tuple[str, str]] = [
                                    r"(?:legs|arms|body)|\bweaker (?:by the|every) (?:hour|minute)|"
                                    rf"{_SUDDEN}[^.?!]{{0,30}}\b(?:can'?t|cannot|unable to) (?:walk|stand|move)|"
                                    r"\b(?:can'?t|cannot) (?:walk|stand|move (?:my|his|her) legs) (?:anymore )?(?:since|"
-                                   r"all of a sudden|suddenly)|\bparalyz|\bparalys"),
-    ("seizure", r"\b(?:having|had) a (?:seizure|fit|convulsion)|\bseizing\b|\bconvuls|\bwon'?t stop (?:shaking|jerking)"),
+                                   rf"all of a sudden|suddenly)|{_SUDDEN}[^.?!]{{0,30}}\bparaly"),
+    ("heart rhythm with fainting", r"(?=[^?!]*\b(?:heart|pulse|heartbeat)\b[^.?!]{0,30}\b(?:irregular|racing|pounding|"
+                                   r"fluttering|skipping|out of rhythm|all over the place))(?=[^?!]*\b(?:pass(?:ing)? "
+                                   r"out|faint|black(?:ing)? out|dizzy|light ?headed|chest))"),
+    ("seizure", r"\b(?:having|just had) a (?:seizure|fit|convulsion)|\bseizing\b|\bconvuls|\bwon'?t stop (?:shaking|jerking)"),
     ("unconscious or collapsed", r"\bunconscious|\bunresponsive|\bpassed out|\bwon'?t wake|\bcan'?t wake|"
                                  r"\bcollapsed|\bnot responding|\bfainted and"),
     ("loss of bladder or bowel control", r"\b(?:lost|losing|loss of|can'?t control)\b[^.?!]{0,20}\b(?:bladder|bowel)|"
@@ -87,7 +92,7 @@ _COMPILED = [(reason, re.compile(p), CRISIS_NOTICE, "crisis") for reason, p in _
             [(reason, re.compile(p), EMERGENCY_NOTICE, "emergency") for reason, p in _EMERGENCY_RULES]
 
 _STRONG = re.compile(
-    r"\b(?:dose|dosage|dosing|how much|how many|mg|milligrams?|overdose|too much|max(?:imum)?|"
+    r"(?<![a-z])mg\b|\b(?:dose|dosage|dosing|how much|how many|milligrams?|overdose|too much|max(?:imum)?|"
     r"medications?|medicines?|meds|drugs?|prescriptions?|pills?|gabapentin|pregabalin|lyrica|neurontin|"
     r"antibiotics?|diuretics?|blood pressure|insulin|metformin|stop(?:ping)?|quit(?:ting)?|instead of|replace|"
     r"come off|wean|pregnan\w*|breastfeed\w*|child(?:ren)?|kids?|kidneys?|interact\w*|side effects?)\b")
@@ -147,7 +152,7 @@ def caution_note(sources: list[tuple[str, str | None, bool]], strong: bool) -> s
 def is_promotional(quote: str, products: tuple[str, ...]) -> bool:
     """A quote that names one of the publisher's own products."""
     folded = _fold(quote)
-    return any(re.search(rf"\b{re.escape(_fold(p))}\b", folded) for p in products)
+    return any(re.search(r"\b" + r"\s+".join(map(re.escape, _fold(p).split())) + r"\b", folded) for p in products)
 
 
 def _fold(text: str) -> str:

@@ -58,10 +58,17 @@ def read_manifest(index_dir: Path) -> dict | None:
     live = _live_dir(index_dir)
     if live is None:
         return None
+    return _manifest(live, index_dir)
+
+
+def _manifest(live: Path, index_dir: Path) -> dict:
     try:
-        return json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise StoreError(f"{index_dir}: the manifest can't be read ({err}); run `mgqa build` again") from None
+    if not isinstance(manifest, dict):
+        raise StoreError(f"{index_dir}: the manifest is not an index manifest; run `mgqa build` again")
+    return manifest
 
 
 def load_index(index_dir: Path) -> IndexData:
@@ -73,7 +80,7 @@ def load_index(index_dir: Path) -> IndexData:
     if live is None:
         raise StoreError(f"no index in {index_dir}: run `mgqa build --index {index_dir}` first")
     try:
-        manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+        manifest = _manifest(live, index_dir)
         if manifest.get("format") != FORMAT_VERSION:
             raise StoreError(f"{index_dir} has index format {manifest.get('format')}, this mgqa reads "
                              f"{FORMAT_VERSION}: run `mgqa build --index {index_dir}` to rebuild it")
@@ -178,6 +185,7 @@ def _document_row(doc: Document) -> dict:
 def _document(row: dict) -> Document:
     row["headings"] = tuple(tuple(h) for h in row.get("headings", ()))
     row["pages"] = tuple(row.get("pages", ()))
+    row["promotes"] = tuple(row.get("promotes", ()))
     return Document(**row)
 
 

@@ -13,7 +13,7 @@ _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 _LIST_MARK = re.compile(r"[ \t]*(?:[•\-*–·▪●◦]|\d{1,3}[.)])[ \t]+")
 # A sentence ends at . ! ? (maybe followed by closing quotes/brackets) before a space
 # and something that can start a sentence.
-_SENT_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_SENT_END = re.compile(r"(?<=[.!?][\"”’)\]])\s+(?=[\"“‘(\[]?[A-Z0-9])|(?<=[.!?])\s+(?=[\"“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "approx.", "No.", "Fig.")
 _BYLINE = re.compile(r"^(by|reading time|posted|updated|published|last updated)\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
@@ -100,5 +100,5 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _ends_with_abbreviation(text: str, start: int, stop: int) -> bool:
-    head = text[max(start, stop - 8):stop]
+    head = text[max(start, stop - 8):stop].rstrip("\"”’)]")
     return any(head.endswith(a) for a in _ABBREVIATIONS) or bool(re.search(r"\b[A-Z]\.$", head))

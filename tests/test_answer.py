@@ -1,0 +1,181 @@
+"""Quotes: verbatim, non-overlapping, highlighted inside, each with a link that opens the source at it."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import pytest
+
+from mgqa import text as textlib
+from mgqa.answer import Answer, Quote, build_quotes, source_link, text_directive
+from mgqa.records import Chunk, Document
+from mgqa.retrieval import Passage
+
+TEXT = ("Magnesium calms the nerves in most adults. It blocks calcium at the receptor when levels are normal. "
+        "Adults take 310 to 420 mg a day. Magnesium 7 has seven forms. "
+        "Spinach helps. Almonds and seeds have plenty of magnesium in them too.")
+
+
+def document(text: str = TEXT, **fields) -> Document:
+    values = {"doc_id": "guide", "source": "guide.txt", "kind": "txt", "title": "Guide", "text": text,
+              "sha256": "0", "promotes": ("Magnesium 7",), **fields}
+    return Document(**values)
+
+
+SPANS = tuple(textlib.sentences(TEXT))  # six sentences
+
+
+def chunk(first: int, last: int, number: int = 0, doc_id: str = "guide") -> Chunk:
+    spans = SPANS[first:last + 1]
+    return Chunk(f"{doc_id}#{number}", doc_id, spans[0][0], spans[-1][1], TEXT[spans[0][0]:spans[-1][1]],
+                 ("Dosage",), spans)
+
+
+def passage(c: Chunk, best: int, score: float = 1.0, scores: tuple[float, ...] | None = None) -> Passage:
+    scores = scores or tuple(0.5 for _ in c.sentences)
+    return Passage(c, score, 0.5, 0.5, 0.0, SPANS[best], scores)
+
+
+def check_quote(quote: Quote, doc: Document) -> None:
+    assert quote.text == doc.text[quote.start:quote.end]
+    assert quote.highlight == doc.text[quote.highlight_start:quote.highlight_end]
+    assert quote.start <= quote.highlight_start < quote.highlight_end <= quote.end
+    assert quote.highlight in quote.text
+
+
+# ---------------------------------------------------------------- quotes
+
+
+def test_a_quote_is_the_whole_chunk_with_its_best_sentence_highlighted():
+    doc = document()
+    [quote] = build_quotes([passage(chunk(0, 2), best=1)], {"guide": doc})
+    check_quote(quote, doc)
+    assert quote.text == TEXT[SPANS[0][0]:SPANS[2][1]]
+    assert quote.highlight == "It blocks calcium at the receptor when levels are normal."
+    assert (quote.title, quote.section, quote.doc_id) == ("Guide", "Dosage", "guide")
+
+
+def test_quotes_never_overlap_and_come_best_first():
+    doc = document()
+    first = passage(chunk(0, 2, 0), best=1, score=3.0)
+    overlapping = passage(chunk(2, 4, 1), best=3, score=2.0)  # shares sentence 2 with the first
+    swallowed = passage(chunk(1, 2, 2), best=2, score=1.5)  # its best sentence is already quoted
+    last = passage(chunk(4, 5, 3), best=5, score=1.0)
+    quotes = build_quotes([first, overlapping, swallowed, last], {"guide": doc})
+    assert [q.score for q in quotes] == [3.0, 2.0, 1.0]
+    for quote in quotes:
+        check_quote(quote, doc)
+    spans = sorted((q.start, q.end) for q in quotes)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert quotes[1].text == TEXT[SPANS[3][0]:SPANS[4][1]]  # what was left of the overlapping chunk
+    assert quotes[2].text == TEXT[SPANS[5][0]:SPANS[5][1]]
+
+
+def test_passages_of_different_documents_never_clash():
+    docs = {"guide": document(), "copy": document(doc_id="copy", title="Copy")}
+    a = passage(chunk(0, 2), best=0)
+    b = passage(chunk(0, 2, doc_id="copy"), best=0)
+    assert [q.doc_id for q in build_quotes([a, b], docs)] == ["guide", "copy"]
+
+
+def test_no_more_quotes_than_the_limit():
+    doc = document()
+    passages = [passage(chunk(i, i, i), best=i) for i in range(6)]
+    assert len(build_quotes(passages, {"guide": doc})) == 3
+    assert len(build_quotes(passages, {"guide": doc}, limit=5)) == 5
+
+
+def test_a_short_best_sentence_is_highlighted_with_its_best_neighbour():
+    doc = document()
+    # "Spinach helps." is two words: the neighbour closer to the question joins the highlight
+    [after] = build_quotes([passage(chunk(3, 5), best=4, scores=(0.1, 0.9, 0.6))], {"guide": doc})
+    check_quote(after, doc)
+    assert after.highlight == "Spinach helps. Almonds and seeds have plenty of magnesium in them too."
+    [before] = build_quotes([passage(chunk(3, 5), best=4, scores=(0.7, 0.9, 0.2))], {"guide": doc})
+    assert before.highlight == "Magnesium 7 has seven forms. Spinach helps."
+    [alone] = build_quotes([passage(chunk(4, 4), best=4)], {"guide": doc})
+    assert alone.highlight == "Spinach helps."
+
+
+def test_a_quote_naming_the_publishers_product_is_promotional():
+    doc = document()
+    promo, plain = build_quotes([passage(chunk(3, 3, 0), best=3), passage(chunk(0, 0, 1), best=0)], {"guide": doc})
+    assert promo.promotional and not plain.promotional
+
+
+def test_quote_and_answer_dictionaries_have_the_api_keys():
+    doc = document()
+    [quote] = build_quotes([passage(chunk(0, 1), best=0, score=0.123456)], {"guide": doc})
+    as_dict = quote.to_dict()
+    assert set(as_dict) == {"text", "highlight", "doc_id", "title", "section", "link", "score", "promotional"}
+    assert as_dict["score"] == 0.1235
+    answer = Answer("q?", "answered", "caution", (quote,), None, reason="internal")
+    assert set(answer.to_dict()) == {"question", "status", "quotes", "caution", "notice"}
+    assert answer.to_dict()["quotes"] == [as_dict]
+
+
+# ---------------------------------------------------------------- links
+
+
+def test_text_directive_percent_encodes_the_reserved_characters():
+    directive = text_directive("Magnesium-calcium balance, sleep & stress")
+    assert directive == "Magnesium%2Dcalcium%20balance%2C%20sleep%20%26%20stress"
+    assert unquote(directive) == "Magnesium-calcium balance, sleep & stress"
+
+
+def test_text_directive_folds_line_breaks_into_single_spaces():
+    assert text_directive("one\n\ntwo   three") == "one%20two%20three"
+
+
+def test_a_long_passage_uses_the_start_end_form():
+    passage_text = " ".join(f"w{n}" for n in range(30)) + " end-of-it, done"
+    directive = text_directive(passage_text)
+    start, end = directive.split(",")  # the one bare comma separates textStart from textEnd
+    assert unquote(start) == "w0 w1 w2 w3 w4"
+    assert unquote(end) == "w27 w28 w29 end-of-it, done"
+    assert "-" not in directive and "&" not in directive and " " not in directive
+
+
+def test_a_short_passage_is_quoted_whole():
+    assert "," not in text_directive("Magnesium calms the nerves in most adults, they say.").replace("%2C", "")
+
+
+def test_a_link_for_a_web_document_opens_the_page_at_the_sentence():
+    doc = document(url="https://example.org/guide#top")
+    a, b = SPANS[2]
+    link = source_link(doc, a, b)
+    assert link == "https://example.org/guide#:~:text=" + text_directive(TEXT[a:b])
+    assert unquote(link.split("#:~:text=")[1]) == "Adults take 310 to 420 mg a day."
+
+
+def test_a_link_for_a_document_without_url_opens_the_source_view():
+    doc = document(doc_id="my guide/1")
+    a, b = SPANS[1]
+    assert source_link(doc, a, b) == f"/source/my%20guide%2F1?start={a}&end={b}#passage"
+
+
+def test_a_link_for_a_pdf_with_url_opens_its_page():
+    text = "Page one text here.\n\nPage two text here."
+    doc = document(text=text, kind="pdf", url="https://example.org/guide.pdf", pages=(0, 21))
+    assert source_link(doc, 0, 19) == "https://example.org/guide.pdf#page=1"
+    assert source_link(doc, 21, 39) == "https://example.org/guide.pdf#page=2"
+    no_url = document(text=text, kind="pdf", pages=(0, 21))
+    assert source_link(no_url, 21, 39).startswith("/source/guide?start=21")
+
+
+def test_a_quote_from_a_pdf_knows_its_page():
+    text = "First page sentence about magnesium here.\n\nSecond page sentence about the nerves here."
+    doc = document(text=text, kind="pdf", url="https://example.org/g.pdf", pages=(0, 43))
+    spans = tuple(textlib.sentences(text))
+    c = Chunk("guide#0", "guide", spans[0][0], spans[1][1], text[spans[0][0]:spans[1][1]], (), spans)
+    [quote] = build_quotes([Passage(c, 1.0, 0.5, 0.5, 0.0, spans[1], (0.1, 0.9))], {"guide": doc})
+    assert quote.page == 2 and quote.link == "https://example.org/g.pdf#page=2"
+
+
+@pytest.mark.parametrize("best", range(6))
+def test_every_best_sentence_links_to_itself(best):
+    doc = document(url="https://example.org/guide")
+    [quote] = build_quotes([passage(chunk(0, 5), best=best)], {"guide": doc})
+    fragment = quote.link.split("#:~:text=")[1]
+    words = TEXT[SPANS[best][0]:SPANS[best][1]].split()
+    assert unquote(fragment.split(",")[0]).split()[0] == words[0]

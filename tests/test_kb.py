@@ -1,0 +1,151 @@
+"""The knowledge base as a person meets it: every question gets an answer object, never an exception."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fakes import BrokenEmbedder, FakeEmbedder, RefusingEmbedder, write
+from mgqa import safety
+from mgqa.build import BuildError, build
+from mgqa.kb import Coverage, KnowledgeBase
+from mgqa.store import StoreError, load_index
+
+ANSWER_KEYS = {"question", "status", "quotes", "caution", "notice"}
+QUOTE_KEYS = {"text", "highlight", "doc_id", "title", "section", "link", "score", "promotional"}
+
+
+def check_quotes(kb: KnowledgeBase, answer) -> None:
+    starts = {}
+    for quote in answer.quotes:
+        doc = kb.documents[quote.doc_id]
+        assert quote.text == doc.text[quote.start:quote.end]
+        assert quote.highlight in quote.text
+        assert quote.link and quote.title == doc.title
+        starts.setdefault(quote.doc_id, []).append((quote.start, quote.end))
+    for spans in starts.values():
+        spans.sort()
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "quotes overlap"
+
+
+@pytest.mark.parametrize("question, words", [
+    ("How much magnesium do adults take each day?", "310 to 420 mg"),
+    ("Which foods are rich in magnesium?", "pumpkin seeds"),
+    ("Does magnesium help people sleep?", "sleep"),
+])
+def test_a_covered_question_is_answered_with_verbatim_quotes(kb, question, words):
+    answer = kb.ask(question)
+    assert answer.status == "answered" and answer.notice is None
+    assert 1 <= len(answer.quotes) <= 3
+    assert words in answer.quotes[0].text
+    check_quotes(kb, answer)
+    assert "not medical advice" in answer.caution
+
+
+def test_the_json_form_has_exactly_the_api_keys(kb):
+    as_dict = kb.ask("Which foods are rich in magnesium?").to_dict()
+    assert set(as_dict) == ANSWER_KEYS
+    assert as_dict["quotes"] and all(set(q) == QUOTE_KEYS for q in as_dict["quotes"])
+    json.dumps(as_dict)  # plain JSON types only
+
+
+def test_web_quotes_link_to_the_page_and_local_ones_to_the_source_view(kb):
+    answer = kb.ask("Which foods are rich in magnesium? Spinach, pumpkin seeds and almonds")
+    links = {q.doc_id: q.link for q in answer.quotes}
+    assert links["foods"].startswith("https://example.org/magnesium-foods#:~:text=")
+    for doc_id, link in links.items():
+        if doc_id != "foods":
+            assert link.startswith(f"/source/{doc_id}?start=")
+
+
+def test_a_question_about_something_absent_is_not_answered(kb):
+    answer = kb.ask("Does zinc help with shingles?")
+    assert answer.status == "not_found" and answer.quotes == ()
+    assert answer.notice == safety.NOT_FOUND_MESSAGE and "not medical advice" in answer.caution
+
+
+def test_below_the_similarity_threshold_nothing_is_quoted(built, embedder):
+    strict = KnowledgeBase(load_index(built.index_dir), embedder, coverage=Coverage(min_sentence=1.01))
+    answer = strict.ask("How much magnesium do adults take each day?")
+    assert answer.status == "not_found" and not answer.quotes
+
+
+def test_an_emergency_is_urgent_with_the_emergency_notice(kb):
+    answer = kb.ask("My father's face is drooping and his speech is slurred")
+    assert answer.status == "urgent" and answer.notice == safety.EMERGENCY_NOTICE
+    check_quotes(kb, answer)
+
+
+def test_self_harm_gets_the_crisis_notice(kb):
+    answer = kb.ask("I want to kill myself, the nerve pain never stops")
+    assert answer.status == "urgent" and answer.notice == safety.CRISIS_NOTICE
+
+
+def test_a_dose_question_gets_the_stronger_caution(kb):
+    assert "before you start, change or stop" in kb.ask("How much magnesium should adults take each day?").caution
+    assert "before you start, change or stop" not in kb.ask("Which foods are rich in magnesium?").caution
+
+
+def test_a_commercial_source_is_named_in_the_caution(built, embedder):
+    write(built.docs_dir, "nerves.md.meta.yaml", "publisher: Supplement Shop\ncommercial: true\n"
+                                                 "promotes: [Nerve Plus]\n")
+    build(built, embedder)
+    kb = KnowledgeBase.load(settings=built, embedder=embedder)
+    answer = kb.ask("How much magnesium do adults take each day?")
+    assert answer.quotes[0].doc_id == "nerves"
+    assert "Supplement Shop" in answer.caution and "sells supplements" in answer.caution
+
+
+@pytest.mark.parametrize("question", ["", "   \n ", "!!!", "a" * 2001, None, 42, {"q": "dose"}])
+def test_unusable_input_is_invalid_and_embeds_nothing(built, question):
+    kb = KnowledgeBase(load_index(built.index_dir), RefusingEmbedder())
+    answer = kb.ask(question)
+    assert answer.status == "invalid" and answer.notice and answer.quotes == ()
+    assert "not medical advice" in answer.caution
+    assert len(answer.question) <= safety.MAX_QUESTION_CHARS
+    json.dumps(answer.to_dict())
+
+
+def test_control_characters_are_cleaned_from_the_question(kb):
+    answer = kb.ask("Which foods\x00 are rich\x1b in   magnesium?\n")
+    assert answer.question == "Which foods are rich in magnesium?"
+
+
+def test_a_broken_model_gives_a_message_not_an_exception(built, caplog):
+    kb = KnowledgeBase(load_index(built.index_dir), BrokenEmbedder())
+    answer = kb.ask("How much magnesium do adults take each day?")
+    assert answer.status == "invalid" and "went wrong" in answer.notice
+    assert set(answer.to_dict()) == ANSWER_KEYS
+    assert "model exploded" in caplog.text  # logged for whoever runs the app
+
+
+def test_loading_an_index_of_another_model_says_to_rebuild(built):
+    class OtherModel(FakeEmbedder):
+        model_id = "another-model"
+
+    with pytest.raises(StoreError, match="mgqa build"):
+        KnowledgeBase.load(settings=built, embedder=OtherModel())
+
+
+def test_loading_a_missing_index_says_to_build(settings, embedder):
+    with pytest.raises(StoreError, match="mgqa build"):
+        KnowledgeBase.load(settings=settings, embedder=embedder)
+
+
+def test_an_explicit_index_folder_wins_over_settings(built, embedder):
+    kb = KnowledgeBase.load(built.index_dir, settings=None, embedder=embedder)
+    assert sorted(kb.documents) == ["foods", "nerves", "sleep"] and kb.manifest["model"] == "fake-hash"
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # bm25s averaging over no passages
+def test_an_index_without_passages_is_refused_or_answers_not_found(settings, embedder):
+    for path in settings.docs_dir.iterdir():
+        path.unlink()
+    write(settings.docs_dir, "stub.txt", "Magnesium Notes\n")
+    try:
+        build(settings, embedder)
+    except BuildError:
+        return  # refusing to build an index with nothing to quote is fine too
+    kb = KnowledgeBase.load(settings=settings, embedder=embedder)
+    assert kb.ask("magnesium?").status == "not_found"

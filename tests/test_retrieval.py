@@ -1,0 +1,59 @@
+"""Retrieval: the passage that says what was asked comes first, in every mode, with its best sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from mgqa.retrieval import MODES, Retriever
+from mgqa.store import load_index
+
+
+@pytest.fixture
+def data(built):
+    return load_index(built.index_dir)
+
+
+def search(data, embedder, question: str, mode: str = "hybrid", k: int = 8):
+    return Retriever(data, mode).search(question, embedder.encode([question])[0], k)
+
+
+def test_an_unknown_mode_lists_the_valid_ones(data):
+    with pytest.raises(ValueError, match="hybrid, dense, bm25"):
+        Retriever(data, "fuzzy")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_passages_come_best_first_with_their_best_sentence(data, embedder, mode):
+    passages = search(data, embedder, "How much magnesium do adults take each day?", mode, k=4)
+    assert 0 < len(passages) <= 4
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    for p in passages:
+        assert p.best in p.chunk.sentences
+        assert len(p.sentence_scores) == len(p.chunk.sentences)
+        assert p.sentence_scores[p.chunk.sentences.index(p.best)] == max(p.sentence_scores)
+        assert p.sentence == pytest.approx(max(p.sentence_scores))
+    assert len({p.chunk.chunk_id for p in passages}) == len(passages)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("question, expected", [
+    ("Boiling spinach loses some minerals into the water.", "Boiling spinach loses some minerals into the water."),
+    ("Most adults take 310 to 420 mg of magnesium each day.", "Most adults take 310 to 420 mg of magnesium each day."),
+    ("Small studies suggest magnesium may help older adults fall asleep faster.",
+     "Small studies suggest magnesium may help older adults fall asleep faster."),
+])
+def test_the_passage_holding_the_asked_sentence_ranks_first(data, embedder, mode, question, expected):
+    top = search(data, embedder, question, mode)[0]
+    assert expected in top.chunk.text
+    doc = data.documents[top.chunk.doc_id]
+    assert doc.text[top.best[0]:top.best[1]] == expected
+
+
+def test_bm25_finds_rare_words(data, embedder):
+    top = search(data, embedder, "pumpkin seeds almonds", "bm25")[0]
+    assert "pumpkin seeds" in top.chunk.text and top.lexical > 0
+
+
+def test_k_larger_than_the_index_returns_every_passage_once(data, embedder):
+    passages = search(data, embedder, "magnesium", k=1000)
+    assert sorted(p.chunk.chunk_id for p in passages) == sorted(c.chunk_id for c in data.chunks)

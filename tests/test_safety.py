@@ -1,0 +1,171 @@
+"""Safety rules: emergencies are sent to help, ordinary questions are not, every answer carries a caution."""
+
+from __future__ import annotations
+
+import pytest
+
+from mgqa import safety
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("My husband's face is drooping and his speech is slurred", "stroke signs"),
+    ("Suddenly I can't move my left arm and leg", "stroke signs"),
+    ("I have crushing pain in my chest and it spreads to my arm", "chest pain"),
+    ("I think I'm having a heart attack", "chest pain"),
+    ("I can’t breathe properly after taking magnesium", "trouble breathing"),
+    ("My throat is swelling shut after the new supplement", "severe allergic reaction"),
+    ("I took way too much magnesium and my heart is racing", "overdose or poisoning"),
+    ("My toddler swallowed a bunch of my magnesium tablets", "overdose or poisoning"),
+    ("I just swallowed 40 pills of magnesium", "overdose or poisoning"),
+    ("The weakness is spreading up my legs since this morning", "rapidly spreading weakness"),
+    ("My son is having a seizure right now", "seizure"),
+    ("She collapsed and is unresponsive", "unconscious or collapsed"),
+    ("I lost control of my bladder and my groin is numb", "loss of bladder or bowel control"),
+    ("This is the worst headache of my life", "worst headache"),
+    ("I SUDDENLY LOST MY VISION in one eye", "sudden vision loss"),
+])
+def test_emergencies_in_different_words_are_triaged(question, reason):
+    found = safety.triage(question)
+    assert found is not None and found.kind == "emergency"
+    assert found.reason == reason
+    assert found.notice == safety.EMERGENCY_NOTICE and "emergency" in found.notice
+
+
+@pytest.mark.parametrize("question", [
+    "I want to kill myself",
+    "I've been having suicidal thoughts since the diagnosis",
+    "Sometimes I think everyone would be better off dead without me",
+    "I don't want to live anymore with this pain",
+    "I keep hurting myself when the nerve pain gets bad",
+])
+def test_self_harm_gets_the_crisis_notice(question):
+    found = safety.triage(question)
+    assert found is not None and found.kind == "crisis"
+    assert found.notice == safety.CRISIS_NOTICE and "988" in found.notice
+
+
+@pytest.mark.parametrize("question", [
+    "my feet are numb, can magnesium help?",
+    "can magnesium prevent strokes?",
+    "can too much magnesium be harmful?",
+    "does magnesium help with seizures?",
+    "How much magnesium should I take for nerve pain?",
+    "I have tingling in my hands at night, which magnesium form is best?",
+    "Can magnesium help restless legs?",
+    "Is magnesium safe with kidney disease?",
+    "My doctor says I have neuropathy. What helps with burning feet?",
+    "Does magnesium cause diarrhea?",
+    "What foods are rich in magnesium?",
+    "Can magnesium help with muscle weakness from low magnesium?",
+])
+def test_ordinary_symptom_questions_are_not_triaged(question):
+    assert safety.triage(question) is None
+
+
+@pytest.mark.parametrize("question", [
+    "What happens if you overdose on magnesium?",
+    "Is magnesium poisoning a real thing?",
+    "Does magnesium help with shortness of breath?",
+    "Can magnesium help with paralysis after a nerve injury?",
+    "I had a seizure last year, is magnesium safe for me?",
+    "I had a heart attack two years ago; is magnesium safe with my heart medication?",
+])
+def test_questions_about_a_topic_or_past_history_are_not_triaged(question):
+    assert safety.triage(question) is None
+
+
+# ---------------------------------------------------------------- question checks
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t ", "!!!", "??? 123 ...", None, 42, ["a list"]])
+def test_unusable_questions_are_refused_with_a_reason(question):
+    cleaned, problem = safety.clean_question(question)
+    assert cleaned == "" and problem
+
+
+def test_a_question_over_the_limit_is_refused():
+    cleaned, problem = safety.clean_question("a" * (safety.MAX_QUESTION_CHARS + 1))
+    assert cleaned == "" and "2,000" in problem
+    cleaned, problem = safety.clean_question("a" * safety.MAX_QUESTION_CHARS)
+    assert problem is None and len(cleaned) == safety.MAX_QUESTION_CHARS
+
+
+def test_control_characters_and_runs_of_space_are_cleaned():
+    cleaned, problem = safety.clean_question("  How much\x00 magnesium\x1b[31m\r\n is\u200b   safe?\x7f ")
+    assert problem is None
+    assert cleaned == "How much magnesium [31m is safe?"
+    assert all(c.isprintable() for c in cleaned)
+
+
+def test_an_ordinary_question_is_kept_as_typed():
+    assert safety.clean_question("Is magnesium glycinate good for sleep?") == (
+        "Is magnesium glycinate good for sleep?", None)
+
+
+# ---------------------------------------------------------------- caution notes
+
+
+def test_the_caution_names_the_publisher_and_says_it_is_not_medical_advice():
+    note = safety.caution_note([("Magnesium Facts", "Example Health", False)], strong=False)
+    assert "“Magnesium Facts” (published by Example Health)" in note
+    assert "not medical advice" in note
+    assert "commercial" not in note and "sells" not in note
+
+
+def test_the_caution_says_when_a_source_is_commercial():
+    note = safety.caution_note([("Can Magnesium Repair Nerve Damage?", "Organixx", True)], strong=False)
+    assert "Organixx" in note and "sells supplements" in note
+    assert "commercial source may present its own products favourably" in note
+
+
+def test_the_caution_names_each_source_once():
+    source = ("Guide", "Example", False)
+    note = safety.caution_note([source, source, ("Other", None, False)], strong=False)
+    assert note.count("“Guide”") == 1 and "“Other” (from an unnamed publisher)" in note
+
+
+def test_without_sources_the_caution_still_stands():
+    note = safety.caution_note([], strong=False)
+    assert "not medical advice" in note and "documents in this knowledge base" in note
+
+
+@pytest.mark.parametrize("question", [
+    "How much magnesium should I take for nerve pain?",
+    "What dose of magnesium glycinate is safe?",
+    "Can I take magnesium with gabapentin?",
+    "Should I stop my blood pressure medication and take magnesium instead?",
+    "Is magnesium safe during pregnancy?",
+    "Can I give magnesium to my kids?",
+    "I have kidney disease, is magnesium ok?",
+])
+def test_dose_and_medicine_questions_get_the_stronger_caution(question):
+    assert safety.needs_strong_caution(question)
+    strong = safety.caution_note([], strong=True)
+    assert strong.startswith(safety.caution_note([], strong=False))
+    assert "doctor or pharmacist before you start, change or stop" in strong and "interact" in strong
+
+
+def test_a_dose_written_without_a_space_gets_the_stronger_caution():
+    assert safety.needs_strong_caution("Is 500mg of magnesium a day safe?")
+
+
+@pytest.mark.parametrize("question", ["What is magnesium?", "Which foods contain magnesium?",
+                                      "How does magnesium help nerves?"])
+def test_general_questions_get_the_ordinary_caution(question):
+    assert not safety.needs_strong_caution(question)
+
+
+# ---------------------------------------------------------------- promotional passages
+
+
+def test_a_passage_naming_the_publishers_product_is_promotional():
+    products = ("Magnesium 7",)
+    assert safety.is_promotional("Full-spectrum supplements like Magnesium 7 provide several forms.", products)
+    assert safety.is_promotional("MAGNESIUM 7’s seven forms", products)
+    assert not safety.is_promotional("Magnesium glycinate is gentle on the stomach.", products)
+    assert not safety.is_promotional("Take magnesium 70 minutes before bed.", products)
+    assert not safety.is_promotional("Magnesium 7 is mentioned.", ())
+
+
+def test_a_product_name_across_a_line_break_is_promotional():
+    assert safety.is_promotional("supplements like Magnesium\n7 provide several forms", ("Magnesium 7",))
