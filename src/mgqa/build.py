@@ -66,6 +66,7 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
         old_docs = {} if manifest is None else manifest["documents"]
         files = _digests(settings.docs_dir)  # every file, skipped ones too, so a bad file isn't re-read each time
         if not full and files == manifest.get("files"):
+            store.remove_leftovers(settings.index_dir)
             return BuildReport(unchanged=tuple(sorted(old_docs)), chunks=manifest["counts"]["chunks"],
                                seconds=time.perf_counter() - began)
         progress(0.05, "reading documents")
@@ -145,15 +146,6 @@ def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, fil
     chunks = [c for d in docs for c in parts[d.doc_id].chunks]
     dimension = next((p.chunk_vectors.shape[1] for p in parts.values() if len(p.chunk_vectors)), None)
     dimension = dimension or embedder.dimension
-    ids = {d.doc_id for d in docs}
-    report = BuildReport(
-        added=tuple(sorted(ids - set(old_docs))) if not full else tuple(sorted(ids)),
-        updated=() if full else tuple(sorted(i for i in ids & set(old_docs) if old_docs[i]["sha256"] !=
-                                             next(d.sha256 for d in docs if d.doc_id == i))),
-        removed=tuple(sorted(set(old_docs) - ids)),
-        chunks=len(chunks), full=full and bool(old_docs), warnings=tuple(warnings))
-    report = BuildReport(**{**report.__dict__, "unchanged": tuple(sorted(
-        ids - set(report.added) - set(report.updated)))})
     manifest = {
         "format": store.FORMAT_VERSION, **index_settings(settings), "dimension": int(dimension),
         "built_at": _now(), "counts": {"documents": len(docs), "chunks": len(chunks)},
@@ -162,15 +154,25 @@ def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, fil
                                  "chunks": len(parts[d.doc_id].chunks), "indexed_at": parts[d.doc_id].indexed_at}
                       for d in docs},
         "files": files,
+        "build_seconds": round(time.perf_counter() - began, 3),
     }
     chunk_vectors = np.concatenate([np.asarray(parts[d.doc_id].chunk_vectors).reshape(-1, dimension) for d in docs])
     sentence_vectors = np.concatenate([np.asarray(parts[d.doc_id].sentence_vectors).reshape(-1, dimension)
                                        for d in docs])
     spans = {d.doc_id: [list(s) for s in parts[d.doc_id].sentences] for d in docs}
-    seconds = time.perf_counter() - began
-    manifest["build_seconds"] = round(seconds, 3)
     store.save_index(settings.index_dir, manifest, docs, chunks, chunk_vectors, spans, sentence_vectors)
-    return BuildReport(**{**report.__dict__, "seconds": time.perf_counter() - began})
+    return BuildReport(**_changes(docs, old_docs), chunks=len(chunks), full=full and bool(old_docs),
+                       warnings=tuple(warnings), seconds=time.perf_counter() - began)
+
+
+def _changes(docs: list[Document], old_docs: dict) -> dict[str, tuple[str, ...]]:
+    """Documents added, updated (new hash), removed and unchanged since the previous build."""
+    new = {d.doc_id: d.sha256 for d in docs}
+    old = {doc_id: entry["sha256"] for doc_id, entry in old_docs.items()}
+    return {"added": tuple(sorted(new.keys() - old.keys())),
+            "updated": tuple(sorted(i for i in new.keys() & old.keys() if new[i] != old[i])),
+            "removed": tuple(sorted(old.keys() - new.keys())),
+            "unchanged": tuple(sorted(i for i in new.keys() & old.keys() if new[i] == old[i]))}
 
 
 def _same_settings(manifest: dict, settings: Settings) -> bool:

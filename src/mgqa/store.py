@@ -169,6 +169,13 @@ def _live_dir(index_dir: Path) -> Path | None:
     return live
 
 
+def remove_leftovers(index_dir: Path) -> None:
+    """Clear what killed builds left behind; the live build stays. Call with the build lock held."""
+    live = _live_dir(index_dir)
+    if live is not None:
+        _remove_stale(index_dir, keep=live.name)
+
+
 def _remove_stale(index_dir: Path, keep: str) -> None:
     """Old builds and leftovers of killed builds; the live one stays."""
     for path in index_dir.iterdir():
