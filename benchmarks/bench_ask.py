@@ -63,7 +63,7 @@ def main() -> None:
         "embed_ms": {"median": round(statistics.median(embeds) * ms, 2),
                      "p95": round(percentile(embeds, 0.95) * ms, 2)},
         "first_answer_s": round(statistics.median(starts), 2),
-        "peak_rss_mb": {"ask_process": round(child_peak_mb), 
+        "peak_rss_mb": {"ask_process": round(child_peak_mb),
                         "this_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},
     }
     result["ask_over_embed"] = round(result["ask_ms"]["median"] / result["embed_ms"]["median"], 2)

@@ -128,7 +128,7 @@ def real_kb(real_settings: Settings, real_embedder):
     return KnowledgeBase.load(settings=real_settings, embedder=real_embedder)
 
 
-# ---------------------------------------------------------------- the web app on a loopback port (test_app_server, test_browser)
+# ---------------------------------------------------------------- the web app on a loopback port
 
 ADMIN_PASSWORD = "correct horse battery staple"
 

@@ -79,9 +79,14 @@ def serve(host: str | None, port: int | None, index_dir: Path | None) -> None:
 
         mgqa serve --port 8080
     """
+    from mgqa.embedding import ModelError
+    from mgqa.store import StoreError
     from mgqa.ui import serve as run
 
-    run(host=host, port=port, index_dir=index_dir)
+    try:
+        run(host=host, port=port, index_dir=index_dir)
+    except (StoreError, ModelError, ValueError) as err:  # a missing index or a bad setting: say what to do
+        raise click.ClickException(str(err)) from None
 
 
 @main.command("eval")

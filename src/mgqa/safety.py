@@ -36,60 +36,95 @@ _I = r"(?:i|i'm|im|i am|me|my|he|he's|she|she's|they|they're|we|my \w+|our \w+|s
 _SUDDEN = r"(?:sudden(?:ly)?|all of a sudden|out of nowhere|just now|right now|this (?:morning|evening|afternoon))"
 _PILLS = r"(?:pills?|tablets?|capsules?|supplements?|medicines?|meds|gummies)"
 
+_WHO = r"(?:my|his|her|their|the)"
+
 # Each rule describes a situation happening now, not a topic: "can magnesium prevent strokes?"
 # or "my feet are numb" must not match, "his face is drooping and his speech is slurred" must.
-_CRISIS_RULES: list[tuple[str, str]] = [
-    ("suicidal thoughts", r"\bsuicid|\bkill(?:ing)? myself|\bend(?:ing)? (?:my|it) (?:own )?(?:life|all)\b|"
-                          r"\btake my (?:own )?life|\bwant(?:ed)? to die\b|\bbetter off dead\b|"
-                          r"\bdon'?t want to (?:be alive|live|wake up|be here)|\bno (?:reason|point) (?:to|in) "
-                          r"(?:live|living|going on)|\bhurt(?:ing)? myself|\bself[- ]?harm|\bcut(?:ting)? myself"),
-]
-_EMERGENCY_RULES: list[tuple[str, str]] = [
-    ("stroke signs", r"\b(?:face|mouth|smile|eyelid)\b[^.?!]{0,30}\b(?:droop|sag|lopsided|uneven|fall(?:ing|en)? )|"
-                     r"\bslurr|\b(?:can'?t|cannot|can not|unable to|trouble|struggling to) (?:speak|talk|get (?:my|the) "
-                     r"words out)|\bhaving a stroke|\b(?:is|am|was) a stroke\b|\bstroke (?:right now|symptoms now)|"
-                     rf"(?=[^.?!]*{_SUDDEN})(?=[^.?!]*\b(?:weak|numb|paraly|dead|can'?t (?:move|feel|lift)))"
-                     r"[^.?!]*\b(?:one side|left|right|arm and leg|face)\b|"
-                     r"\b(?:can'?t|cannot) understand (?:what (?:people|anyone|you|they)|anyone|words)|"
-                     r"\bone side of (?:my|his|her|their|the) (?:body|face)\b[^.?!]{0,40}\b(?:numb|weak|droop|dead|paraly)|"
-                     r"\b(?:numb|weak|droop|paraly)\w*[^.?!]{0,40}\bone side of (?:my|his|her|their|the) (?:body|face)"),
-    ("chest pain", r"\bchest\b[^.?!]{0,25}\b(?:pain|pressure|tight|hurts?|hurting|crushing|squeez|heavy|ache|aching)|"
-                   r"\b(?:pain|pressure|tightness|crushing)\b[^.?!]{0,20}\b(?:in|on|across) (?:my|his|her|the) chest|"
-                   r"\bhaving (?:a )?heart attack|\bheart attack (?:right )?now"),
-    ("trouble breathing", r"\b(?:can'?t|cannot|can not|unable to|struggling to|hard to|trouble|difficult(?:y)?) "
-                          r"(?:breath|catch (?:my|his|her) breath)|\bgasping|"
-                          r"\b(?:i'm|im|i am|he's|she's|he is|she is|they're|feel(?:ing)?|getting|suddenly|very|so) "
-                          r"short of breath|\b(?:sudden|severe) shortness of breath|shortness of breath (?:right )?now|"
-                          r"\b(?:not|stopped) breathing|\bchoking|\bturning blue|\blips? (?:are |is )?(?:blue|purple)"),
-    ("severe allergic reaction", r"\bthroat\b[^.?!]{0,20}\b(?:swell|clos|tight)|\b(?:tongue|lips?|face)\b[^.?!]{0,15}"
-                                 r"\bswell|\banaphyla"),
-    ("overdose or poisoning", rf"\boverdosed|\boverdosing|\b(?:took|taken|had) an overdose|\bpoisoned\b|\b(?:took|taken|swallowed|ate|had)\b[^.?!]{{0,20}}\btoo (?:many|much)\b|\b(?:took|taken|swallowed|ate|eaten|downed)\b[^.?!]{{0,30}}"
-                              rf"\b(?:whole|entire|all (?:of )?(?:my|the|his|her)|half (?:a|the)|handful|bottle|"
-                              rf"box|pack|bunch|\d{{2,}} {_PILLS})|\b(?:kid|child|toddler|baby|son|daughter)\b"
-                              rf"[^.?!]{{0,30}}\b(?:ate|swallowed|got into)\b[^.?!]{{0,30}}{_PILLS}"),
-    ("rapidly spreading weakness", r"\bweak\w*\b[^.?!]{0,40}\b(?:spreading|moving|climbing|creeping|going|rising) up|"
-                                   r"\b(?:spreading|moving|climbing|creeping|going) up (?:my|his|her|both) "
-                                   r"(?:legs|arms|body)|\bweaker (?:by the|every) (?:hour|minute)|"
-                                   rf"{_SUDDEN}[^.?!]{{0,30}}\b(?:can'?t|cannot|unable to) (?:walk|stand|move)|"
-                                   r"\b(?:can'?t|cannot) (?:walk|stand|move (?:my|his|her) legs) (?:anymore )?(?:since|"
-                                   rf"all of a sudden|suddenly)|{_SUDDEN}[^.?!]{{0,30}}\bparaly"),
-    ("heart rhythm with fainting", r"(?=[^?!]*\b(?:heart|pulse|heartbeat)\b[^.?!]{0,30}\b(?:irregular|racing|pounding|"
-                                   r"fluttering|skipping|out of rhythm|all over the place))(?=[^?!]*\b(?:pass(?:ing)? "
-                                   r"out|faint|black(?:ing)? out|dizzy|light ?headed|chest))"),
-    ("seizure", r"\b(?:having|just had) a (?:seizure|fit|convulsion)|\bseizing\b|\bconvuls|\bwon'?t stop (?:shaking|jerking)"),
-    ("unconscious or collapsed", r"\bunconscious|\bunresponsive|\bpassed out|\bwon'?t wake|\bcan'?t wake|"
-                                 r"\bcollapsed|\bnot responding|\bfainted and"),
-    ("loss of bladder or bowel control", r"\b(?:lost|losing|loss of|can'?t control)\b[^.?!]{0,20}\b(?:bladder|bowel)|"
-                                         r"\bnumb\w*\b[^.?!]{0,20}\b(?:groin|saddle|between (?:my|the) legs)"),
-    ("worst headache", r"\bworst headache|\bthunderclap"),
-    ("sudden vision loss", rf"{_SUDDEN}[^.?!]{{0,30}}\b(?:can'?t see|lost (?:my |his |her )?(?:vision|sight)|"
-                           r"went blind|blind)\b"),
-    ("heavy bleeding", r"\bbleeding (?:heavily|a lot|badly)|\bwon'?t stop bleeding|\bcoughing (?:up )?blood|"
-                       r"\bvomiting blood"),
-    ("sudden confusion", rf"{_SUDDEN}[^.?!]{{0,20}}\b(?:confused|doesn'?t know where|can'?t recognize)"),
-]
-_COMPILED = [(reason, re.compile(p), CRISIS_NOTICE, "crisis") for reason, p in _CRISIS_RULES] + \
-            [(reason, re.compile(p), EMERGENCY_NOTICE, "emergency") for reason, p in _EMERGENCY_RULES]
+# A rule is a list of alternatives, any of which fires it.
+_CRISIS_RULES: dict[str, list[str]] = {
+    "suicidal thoughts": [
+        r"\bsuicid", r"\bkill(?:ing)? myself", r"\bend(?:ing)? (?:my|it) (?:own )?(?:life|all)\b",
+        r"\btake my (?:own )?life", r"\bwant(?:ed)? to die\b", r"\bbetter off dead\b",
+        r"\bdon'?t want to (?:be alive|live|wake up|be here)",
+        r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)",
+        r"\bhurt(?:ing)? myself", r"\bself[- ]?harm", r"\bcut(?:ting)? myself",
+    ],
+}
+_EMERGENCY_RULES: dict[str, list[str]] = {
+    "stroke signs": [
+        r"\b(?:face|mouth|smile|eyelid)\b[^.?!]{0,30}\b(?:droop|sag|lopsided|uneven|fall(?:ing|en)? )",
+        r"\bslurr",
+        r"\b(?:can'?t|cannot|can not|unable to|trouble|struggling to) (?:speak|talk|get (?:my|the) words out)",
+        r"\bhaving a stroke", r"\b(?:is|am|was) a stroke\b", r"\bstroke (?:right now|symptoms now)",
+        rf"(?=[^.?!]*{_SUDDEN})(?=[^.?!]*\b(?:weak|numb|paraly|dead|can'?t (?:move|feel|lift)))"
+        r"[^.?!]*\b(?:one side|left|right|arm and leg|face)\b",
+        r"\b(?:can'?t|cannot) understand (?:what (?:people|anyone|you|they)|anyone|words)",
+        rf"\bone side of {_WHO} (?:body|face)\b[^.?!]{{0,40}}\b(?:numb|weak|droop|dead|paraly)",
+        rf"\b(?:numb|weak|droop|paraly)\w*[^.?!]{{0,40}}\bone side of {_WHO} (?:body|face)",
+    ],
+    "chest pain": [
+        r"\bchest\b[^.?!]{0,25}\b(?:pain|pressure|tight|hurts?|hurting|crushing|squeez|heavy|ache|aching)",
+        rf"\b(?:pain|pressure|tightness|crushing)\b[^.?!]{{0,20}}\b(?:in|on|across) {_WHO} chest",
+        r"\bhaving (?:a )?heart attack", r"\bheart attack (?:right )?now",
+    ],
+    "trouble breathing": [
+        r"\b(?:can'?t|cannot|can not|unable to|struggling to|hard to|trouble|difficult(?:y)?) "
+        r"(?:breath|catch (?:my|his|her) breath)",
+        r"\b(?:i'm|im|i am|he's|she's|he is|she is|they're|feel(?:ing)?|getting|suddenly|very|so) short of breath",
+        r"\b(?:sudden|severe) shortness of breath", r"shortness of breath (?:right )?now",
+        r"\bgasping", r"\b(?:not|stopped) breathing", r"\bchoking", r"\bturning blue",
+        r"\blips? (?:are |is )?(?:blue|purple)",
+    ],
+    "severe allergic reaction": [
+        r"\bthroat\b[^.?!]{0,20}\b(?:swell|clos|tight)", r"\b(?:tongue|lips?|face)\b[^.?!]{0,15}\bswell", r"\banaphyla",
+    ],
+    "overdose or poisoning": [
+        r"\boverdosed", r"\boverdosing", r"\b(?:took|taken|had) an overdose", r"\bpoisoned\b",
+        r"\b(?:took|taken|swallowed|ate|had)\b[^.?!]{0,20}\btoo (?:many|much)\b",
+        r"\b(?:took|taken|swallowed|ate|eaten|downed)\b[^.?!]{0,30}\b(?:whole|entire|all (?:of )?(?:my|the|his|her)|"
+        rf"half (?:a|the)|handful|bottle|box|pack|bunch|\d{{2,}} {_PILLS})",
+        rf"\b(?:kid|child|toddler|baby|son|daughter)\b[^.?!]{{0,30}}\b(?:ate|swallowed|got into)\b"
+        rf"[^.?!]{{0,30}}{_PILLS}",
+    ],
+    "rapidly spreading weakness": [
+        r"\bweak\w*\b[^.?!]{0,40}\b(?:spreading|moving|climbing|creeping|going|rising) up",
+        r"\b(?:spreading|moving|climbing|creeping|going) up (?:my|his|her|both) (?:legs|arms|body)",
+        r"\bweaker (?:by the|every) (?:hour|minute)",
+        rf"{_SUDDEN}[^.?!]{{0,30}}\b(?:can'?t|cannot|unable to) (?:walk|stand|move)",
+        r"\b(?:can'?t|cannot) (?:walk|stand|move (?:my|his|her) legs) (?:anymore )?(?:since|all of a sudden|suddenly)",
+        rf"{_SUDDEN}[^.?!]{{0,30}}\bparaly",
+    ],
+    "heart rhythm with fainting": [
+        r"(?=[^?!]*\b(?:heart|pulse|heartbeat)\b[^.?!]{0,30}\b(?:irregular|racing|pounding|fluttering|skipping|"
+        r"out of rhythm|all over the place))"
+        r"(?=[^?!]*\b(?:pass(?:ing)? out|faint|black(?:ing)? out|dizzy|light ?headed|chest))",
+    ],
+    "seizure": [
+        r"\b(?:having|just had) a (?:seizure|fit|convulsion)", r"\bseizing\b", r"\bconvuls",
+        r"\bwon'?t stop (?:shaking|jerking)",
+    ],
+    "unconscious or collapsed": [
+        r"\bunconscious", r"\bunresponsive", r"\bpassed out", r"\bwon'?t wake", r"\bcan'?t wake", r"\bcollapsed",
+        r"\bnot responding", r"\bfainted and",
+    ],
+    "loss of bladder or bowel control": [
+        r"\b(?:lost|losing|loss of|can'?t control)\b[^.?!]{0,20}\b(?:bladder|bowel)",
+        r"\bnumb\w*\b[^.?!]{0,20}\b(?:groin|saddle|between (?:my|the) legs)",
+    ],
+    "worst headache": [r"\bworst headache", r"\bthunderclap"],
+    "sudden vision loss": [
+        rf"{_SUDDEN}[^.?!]{{0,30}}\b(?:can'?t see|lost (?:my |his |her )?(?:vision|sight)|went blind|blind)\b",
+    ],
+    "heavy bleeding": [
+        r"\bbleeding (?:heavily|a lot|badly)", r"\bwon'?t stop bleeding", r"\bcoughing (?:up )?blood",
+        r"\bvomiting blood",
+    ],
+    "sudden confusion": [rf"{_SUDDEN}[^.?!]{{0,20}}\b(?:confused|doesn'?t know where|can'?t recognize)"],
+}
+_COMPILED = [(reason, re.compile("|".join(alternatives)), CRISIS_NOTICE, "crisis")
+             for reason, alternatives in _CRISIS_RULES.items()] + \
+            [(reason, re.compile("|".join(alternatives)), EMERGENCY_NOTICE, "emergency")
+             for reason, alternatives in _EMERGENCY_RULES.items()]
 
 _STRONG = re.compile(
     r"(?<![a-z])mg\b|\b(?:dose|dosage|dosing|how much|how many|milligrams?|overdose|too much|max(?:imum)?|"

@@ -96,7 +96,7 @@ def load_index(index_dir: Path) -> IndexData:
     except StoreError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
-        raise StoreError(f"{index_dir} is damaged ({err}); run `mgqa build --index {index_dir}` to rebuild it") from None
+        raise StoreError(f"{index_dir} is damaged ({err}); run `mgqa build --index {index_dir}`") from None
     if index.ntotal != len(chunks) or len(sentence_vectors) != len(spans):
         raise StoreError(f"{index_dir} is inconsistent (vectors and records differ); run `mgqa build` again")
     return IndexData(manifest, documents, chunks, index, spans, sentence_vectors)

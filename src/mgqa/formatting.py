@@ -1,0 +1,164 @@
+"""Answers and knowledge-base facts as chat HTML: pure functions, every piece of user or document text escaped.
+
+The chat renders markdown, so each message is built as one HTML block with no blank line in it:
+markdown is never applied to the text inside, and `html.escape` is the only thing between a
+document (or a question) and the page. Links are only http(s) or the app's own source view.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote as percent_encode
+from urllib.parse import urlsplit
+
+from mgqa.answer import Answer, Quote
+
+SOURCE_PATH = "/source/"
+
+_HEADINGS = {
+    "urgent": "Emergency: get help now",
+    "not_found": "Not covered by these documents",
+    "invalid": "That question couldn't be answered",
+}
+_NEXT_STEP = {"not_found": "The example questions under the question box show what the documents cover."}
+
+# The look of the markup below; the app passes it to Gradio with the theme.
+CSS = """
+#mgqa-intro p { color: var(--body-text-color-subdued); }
+.mgqa-question { white-space: normal; }
+.mgqa-answer { display: flex; flex-direction: column; gap: .6rem; line-height: 1.55; }
+.mgqa-answer p { margin: 0; }
+.mgqa-caution { background: #fff8e1; border-left: 4px solid #e0a800; padding: .45rem .75rem; color: #4a3b00;
+                border-radius: 4px; font-size: .93em; }
+.mgqa-notice { border-radius: 6px; padding: .6rem .8rem; border: 1px solid; }
+.mgqa-notice p + p { margin-top: .3rem; }
+.mgqa-notice-urgent { background: #fdecea; border: 2px solid #c62828; color: #7f1010; font-size: 1.05em; }
+.mgqa-notice-not-found, .mgqa-notice-invalid { background: #eef3fb; border-color: #9db5de; color: #1d3557; }
+.mgqa-lead { font-weight: 600; }
+.mgqa-quote { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: .55rem .75rem;
+              background: var(--background-fill-primary); }
+.mgqa-promotional { border-color: #d9822b; }
+.mgqa-where { font-size: .92em; }
+.mgqa-num { display: inline-block; min-width: 1.4em; text-align: center; border-radius: 50%;
+            background: #0f766e; color: #fff; font-size: .8em; margin-right: .2em; }
+.mgqa-badge { background: #d9822b; color: #fff; border-radius: 4px; padding: 0 .4em; font-size: .8em;
+              font-weight: 600; text-transform: uppercase; letter-spacing: .03em; margin-left: .3em; }
+.mgqa-quote blockquote { margin: .4rem 0; padding: .2rem .8rem; border-left: 4px solid #0f766e;
+                         font-style: normal; color: var(--body-text-color); }
+.mgqa-quote mark { background: #fff0a8; color: inherit; padding: 0 .1em; border-radius: 2px; }
+.mgqa-links { font-size: .88em; }
+"""
+
+
+def text(value: object) -> str:
+    """Plain text made safe for the chat: escaped, with line breaks kept as <br> (a blank line would end the block)."""
+    return html.escape(str(value), quote=True).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def format_question(question: object, limit: int = 2000) -> str:
+    """The user's message as the chat shows it: literally, whatever characters it holds."""
+    shown = question if isinstance(question, str) else ""
+    shown = shown.strip() or "(empty question)"
+    if len(shown) > limit:
+        shown = shown[:limit] + " …"
+    return f'<div class="mgqa-question">{text(shown)}</div>'
+
+
+def format_answer(answer: Answer) -> str:
+    """The assistant's message: an emergency notice first, then what happened or the caution, then the quotes."""
+    parts = []
+    if answer.status in _HEADINGS and answer.notice:
+        parts.append(_notice(answer.status, answer.notice))
+    parts.append(f'<div class="mgqa-caution" role="note"><strong>Caution:</strong> {text(answer.caution)}</div>')
+    if answer.quotes:
+        label = "What the documents say" if answer.status != "urgent" else "What the documents say (after you get help)"
+        parts.append(f'<p class="mgqa-lead">{label}, quoted word for word:</p>')
+        parts.extend(format_quote(quote, number) for number, quote in enumerate(answer.quotes, start=1))
+    return f'<div class="mgqa-answer mgqa-{answer.status.replace("_", "-")}">{"".join(parts)}</div>'
+
+
+def _notice(status: str, notice: str) -> str:
+    role = ' role="alert"' if status == "urgent" else ""
+    step = f'<p class="mgqa-next">{_NEXT_STEP[status]}</p>' if status in _NEXT_STEP else ""
+    return (f'<div class="mgqa-notice mgqa-notice-{status.replace("_", "-")}"{role}>'
+            f'<p class="mgqa-notice-title"><strong>{_HEADINGS[status]}</strong></p>'
+            f"<p>{text(notice)}</p>{step}</div>")
+
+
+def format_quote(quote: Quote, number: int = 1) -> str:
+    """One verbatim quote: where it is from, the passage with its best sentence marked, and its links."""
+    where = f"<strong>{text(quote.title)}</strong>"
+    if quote.section:
+        where += f" › {text(quote.section)}"
+    if quote.page:
+        where += f" · page {quote.page}"
+    badge = ' <span class="mgqa-badge" title="This passage promotes a product its publisher sells">Promotional</span>' \
+        if quote.promotional else ""
+    links = []
+    href = safe_href(quote.link)
+    if href:
+        links.append(_link(href, "Open the source at this passage ↗"))
+    links.append(_link(app_link(quote), "open in app ↗", "mgqa-app-link"))
+    return (f'<div class="mgqa-quote{" mgqa-promotional" if quote.promotional else ""}">'
+            f'<div class="mgqa-where"><span class="mgqa-num">{number}</span> {where}{badge}</div>'
+            f"<blockquote>{highlighted(quote)}</blockquote>"
+            f'<div class="mgqa-links">{" · ".join(links)}</div></div>')
+
+
+def highlighted(quote: Quote) -> str:
+    """The quote text, escaped, with its highlight wrapped in <mark>."""
+    a, b = quote.highlight_start - quote.start, quote.highlight_end - quote.start
+    if not (0 <= a <= b <= len(quote.text) and quote.text[a:b] == quote.highlight):
+        a = quote.text.find(quote.highlight) if quote.highlight else -1
+        b = a + len(quote.highlight)
+    body = quote.text.rstrip()
+    if a < 0 or a == b:
+        return text(body)
+    b = min(b, len(body))
+    return f"{text(body[:a])}<mark>{text(body[a:b])}</mark>{text(body[b:])}"
+
+
+def app_link(quote: Quote) -> str:
+    """The app's own view of the whole document, scrolled to this quote with its best sentence marked."""
+    return (f"{SOURCE_PATH}{percent_encode(quote.doc_id, safe='')}?start={quote.start}&end={quote.end}"
+            f"&hs={quote.highlight_start}&he={quote.highlight_end}#passage")
+
+
+def safe_href(link: str | None) -> str | None:
+    """The link if it is http(s) or the app's source view, else None (javascript:, data:, //host ... are dropped)."""
+    if not link:
+        return None
+    if link.startswith(SOURCE_PATH):
+        return link
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return None
+    if parts.scheme in ("http", "https") and parts.netloc and not any(c in link for c in "\"'<>` \n\r\t\\"):
+        return link
+    return None
+
+
+def _link(href: str, label: str, css: str = "mgqa-link") -> str:
+    return (f'<a class="{css}" href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer">'
+            f"{label}</a>")
+
+
+def documents_table(manifest: dict) -> list[list[object]]:
+    """Rows for the knowledge-base tab: title, source, chunks, short sha256, indexed at (plain text cells)."""
+    rows = []
+    for doc in sorted(manifest.get("documents", {}).values(), key=lambda d: str(d.get("title", "")).lower()):
+        source = doc.get("url") or doc.get("source", "")
+        rows.append([doc.get("title", ""), source, doc.get("chunks", 0), str(doc.get("sha256", ""))[:12],
+                     doc.get("indexed_at", "")])
+    return rows
+
+
+def index_summary(manifest: dict) -> str:
+    """One escaped HTML line about the live index: model, build time, counts."""
+    counts = manifest.get("counts", {})
+    seconds = manifest.get("build_seconds")
+    took = f" in {seconds:.1f} s" if isinstance(seconds, int | float) else ""
+    return (f'<p class="mgqa-index"><strong>Model:</strong> <code>{text(manifest.get("model", "?"))}</code> · '
+            f'<strong>Built:</strong> {text(manifest.get("built_at", "?"))}{took} · '
+            f'{int(counts.get("documents", 0))} documents, {int(counts.get("chunks", 0))} passages</p>')

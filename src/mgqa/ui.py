@@ -1,0 +1,347 @@
+"""The web app: a chat page, the source view, a knowledge-base tab and the /ask API, on the public mgqa API.
+
+Private by default: loopback only, no share link, no telemetry, no run history or monitoring page,
+no flagging, and nothing a person asks is written to disk or kept in the browser.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mgqa import documents, formatting
+from mgqa.answer import Answer
+from mgqa.build import BuildError, BuildReport, build
+from mgqa.documents import DocumentError
+from mgqa.embedding import ModelError
+from mgqa.kb import KnowledgeBase
+from mgqa.settings import Settings
+from mgqa.source_view import add_source_route
+from mgqa.store import StoreError
+
+if TYPE_CHECKING:
+    import fastapi
+    import gradio as gr
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+ASK_CONCURRENCY = 4  # torch and numpy release the GIL, so a few questions overlap; more only fight for the cores
+UPLOAD_MAX_BYTES = 20_000_000
+EXAMPLES = [
+    "Can magnesium help repair nerve damage?",
+    "Which forms of magnesium are best for nerve health?",
+    "Which foods are good sources of magnesium?",
+    "How much magnesium is safe to take each day?",
+    "What are the signs of magnesium deficiency?",
+]
+
+
+class UploadError(ValueError):
+    """An uploaded file that can't be added; the message names it and says why."""
+
+
+class Library:
+    """The live knowledge base, replaced whole after a rebuild so a question never sees half an index."""
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings) -> None:
+        self.kb = kb
+        self.settings = settings
+        self._rebuilding = threading.Lock()
+
+    def ask(self, question: object) -> Answer:
+        return self.kb.ask(question)  # one read of self.kb: the old index answers until the new one is loaded
+
+    def rebuild(self, uploads: Sequence[str] = (), progress: Callable[[float, str], None] | None = None
+                ) -> tuple[BuildReport, list[str]]:
+        """Add uploaded files to the documents folder, rebuild, then swap in the new index (same embedder)."""
+        if not self._rebuilding.acquire(blocking=False):
+            raise BuildError("a rebuild is already running: wait for it to finish, then try again")
+        try:
+            added = add_uploads(uploads, self.settings.docs_dir) if uploads else []
+            old = self.kb
+            settings = replace(self.settings, model=old.embedder.model_id)  # the index must match the embedder
+            report = build(settings, embedder=old.embedder, progress=progress)
+            if report.changed:
+                fresh = KnowledgeBase.load(settings.index_dir, settings=settings, embedder=old.embedder,
+                                           mode=old.retriever.mode)
+                fresh.coverage = old.coverage
+                self.kb = fresh
+            return report, added
+        finally:
+            self._rebuilding.release()
+
+
+# ---------------------------------------------------------------- uploads
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name for an upload: no folders, no hidden names, only supported extensions."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    stem, dot, ext = base.rpartition(".")
+    ext = ext.lower()
+    if not dot or f".{ext}" not in documents.SUPPORTED:
+        raise UploadError(f"{base or name!r}: only {', '.join(documents.SUPPORTED)} files can be added")
+    clean = "".join(c if c.isalnum() or c in "-_ " else "_" for c in stem).strip(" _")[:80].replace(" ", "_")
+    if not clean:
+        raise UploadError(f"{base!r}: the file name has no letters or digits; rename it and upload it again")
+    return f"{clean}.{ext}"
+
+
+def add_uploads(paths: Sequence[str], docs_dir: Path, max_bytes: int = UPLOAD_MAX_BYTES) -> list[str]:
+    """Check every upload reads as a document, then copy them all into docs_dir; nothing is copied if one fails."""
+    docs_dir = Path(docs_dir)
+    with tempfile.TemporaryDirectory(prefix="mgqa-upload-") as staging:
+        staged = []
+        for path in paths:
+            path = Path(path)
+            name = safe_filename(path.name)
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise UploadError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit per file")
+            target = Path(staging, name)
+            shutil.copyfile(path, target)
+            try:
+                documents.load_document(target, Path(staging), max_bytes)
+            except DocumentError as err:
+                raise UploadError(f"{err}; nothing was added") from None
+            staged.append(target)
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        for target in staged:
+            hidden = docs_dir / f".{target.name}.upload"  # hidden: a build running now won't read half a file
+            shutil.copyfile(target, hidden)
+            os.replace(hidden, docs_dir / target.name)
+        return [target.name for target in staged]
+
+
+def password_ok(given: object, expected: str | None) -> bool:
+    return bool(expected) and isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+# ---------------------------------------------------------------- the Gradio app
+
+
+def _gradio():
+    # Set before gradio is first imported: no usage telemetry, no version check against a server.
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    # Gradio's queue keeps a log of recent events (function, session, timing) for its monitoring page and
+    # rebuilds a pandas summary of it after every event. Monitoring is off here: keep one record, summarise never.
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
+    import gradio
+
+    return gradio
+
+
+def build_app(library: Library, admin_password: str | None = None) -> gr.Blocks:
+    """The Blocks app: a chat tab and a knowledge-base tab; `ask` is its only public API endpoint."""
+    gr = _gradio()
+    with gr.Blocks(title="Magnesium & nerve health: ask the documents", analytics_enabled=False,
+                   delete_cache=(3600, 3600)) as demo:
+        gr.Markdown("# Ask the documents about magnesium and nerve health\n"
+                    "Answers are **quoted word for word** from the documents, with a link to each passage. "
+                    "This is general information, not medical advice.", elem_id="mgqa-intro")
+        with gr.Tab("Ask"):
+            _chat_tab(gr, library)
+        with gr.Tab("Knowledge base"):
+            info, table = _kb_tab(gr, library, admin_password)
+
+        def ask(question: str) -> dict:
+            """Answer one question: verbatim quotes, a caution note and a status, as JSON."""
+            return library.ask(question).to_dict()
+
+        gr.api(ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+        demo.load(lambda: _kb_facts(library), outputs=[info, table], api_visibility="private", queue=False)
+    return demo
+
+
+def _chat_tab(gr, library: Library) -> None:
+    chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="mgqa-chat", height=620, sanitize_html=True,
+                         render_markdown=True, latex_delimiters=[], feedback_options=None, buttons=[],
+                         allow_file_downloads=False, placeholder="Ask a question below, or pick an example.")
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(label="Your question", show_label=False, container=False, elem_id="mgqa-question",
+                              placeholder="Type your question, e.g. Can magnesium help with tingling feet?",
+                              scale=6, lines=1, max_lines=4, autofocus=True)
+        ask_button = gr.Button("Ask", variant="primary", elem_id="mgqa-ask", scale=1, min_width=90)
+    with gr.Row():
+        with gr.Column(scale=6):
+            gr.Examples(EXAMPLES, inputs=question, label="Example questions", api_visibility="private")
+        with gr.Column(scale=1, min_width=90):
+            gr.ClearButton([question, chatbot], value="Clear", elem_id="mgqa-clear", api_visibility="private")
+
+    def respond(text: str, history: list | None) -> tuple[str, list]:
+        answer = library.ask(text)
+        turn = [{"role": "user", "content": formatting.format_question(text)},
+                {"role": "assistant", "content": formatting.format_answer(answer)}]
+        return "", list(history or []) + turn
+
+    for event in (question.submit, ask_button.click):
+        event(respond, [question, chatbot], [question, chatbot], api_visibility="private",
+              concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+
+
+def _kb_facts(library: Library) -> tuple[str, list[list[object]]]:
+    manifest = library.kb.manifest
+    return formatting.index_summary(manifest), formatting.documents_table(manifest)
+
+
+def _kb_tab(gr, library: Library, admin_password: str | None):
+    summary, rows = _kb_facts(library)
+    gr.Markdown("### The documents answers are quoted from")
+    info = gr.HTML(summary, elem_id="mgqa-index")
+    table = gr.Dataframe(rows, headers=["Title", "Source", "Passages", "sha256", "Indexed at"],
+                         datatype=["str", "str", "number", "str", "str"], interactive=False, wrap=True,
+                         elem_id="mgqa-documents", label="Indexed documents")
+    command = f"mgqa build --index {library.settings.index_dir}"
+    if not admin_password:
+        gr.Markdown(f"### Add documents\n**Adding documents from this page is off.** To turn it on, start the app "
+                    f"with the `MGQA_ADMIN_PASSWORD` environment variable set. Or add files to the documents folder "
+                    f"(`{library.settings.docs_dir}`) and rebuild from a terminal, then restart the app:\n\n"
+                    f"```\n{command}\n```", elem_id="mgqa-admin-off")
+        return info, table
+    gr.Markdown("### Add documents\nFor the operator: unlock with the admin password, upload files, rebuild. "
+                "The chat keeps answering from the current index until the new one is ready.")
+    with gr.Row(equal_height=True):
+        password = gr.Textbox(label="Admin password", type="password", elem_id="mgqa-password", scale=4)
+        unlock = gr.Button("Unlock", elem_id="mgqa-unlock", scale=1)
+    unlocked = gr.Markdown(elem_id="mgqa-unlocked")
+    with gr.Column(visible=False) as admin:
+        files = gr.File(label=f"Documents to add ({', '.join(documents.SUPPORTED)}; up to 20 MB each)",
+                        file_count="multiple", file_types=list(documents.SUPPORTED), type="filepath",
+                        elem_id="mgqa-upload", height=160)
+        rebuild = gr.Button("Add files and rebuild the index", variant="primary", elem_id="mgqa-rebuild")
+        status = gr.Markdown(elem_id="mgqa-status")
+
+    def on_unlock(given: str):
+        if password_ok(given, admin_password):
+            return gr.update(visible=True), "Unlocked: add documents below, then rebuild."
+        time.sleep(1)  # slows down guessing
+        return gr.update(visible=False), "**Wrong password.**"
+
+    def on_rebuild(given: str, uploads: list[str] | None, progress=gr.Progress()):
+        if not password_ok(given, admin_password):  # checked again: the button is not the lock
+            time.sleep(1)
+            return "**Wrong password:** unlock again.", *_kb_facts(library), uploads
+        try:
+            report, added = library.rebuild(list(uploads or []), lambda f, m: progress(f, desc=m))
+        except (UploadError, BuildError, StoreError, DocumentError, ModelError) as err:
+            return f"**Rebuild failed:** {html.escape(str(err))}\n\nThe previous index is still answering.", \
+                *_kb_facts(library), uploads
+        except Exception:  # a person is waiting on this page: log the traceback, show a sentence
+            log.exception("rebuild failed")
+            return "**Rebuild failed** unexpectedly; the previous index is still answering. See the server log.", \
+                *_kb_facts(library), uploads
+        lines = [f"**Rebuilt:** {html.escape(report.summary())}."]
+        if added:
+            lines.append(f"Added: {html.escape(', '.join(added))}.")
+        lines += [f"- {html.escape(w)}" for w in report.warnings]
+        return "\n\n".join(lines), *_kb_facts(library), None
+
+    unlock.click(on_unlock, password, [admin, unlocked], api_visibility="private")
+    password.submit(on_unlock, password, [admin, unlocked], api_visibility="private")
+    # undocumented, not private: an operator's script may call it too, and the password guards it either way
+    rebuild.click(on_rebuild, [password, files], [status, info, table, files], api_name="rebuild",
+                  api_visibility="undocumented", concurrency_limit=1, concurrency_id="rebuild")
+    return info, table
+
+
+# ---------------------------------------------------------------- serving
+
+
+def create_app(library: Library, admin_password: str | None = None) -> fastapi.FastAPI:
+    """FastAPI app serving /source/<doc_id> and the Gradio app (chat, KB tab, /ask) at the root.
+
+    Uploads and rebuilds are on only with an admin password: given here, or MGQA_ADMIN_PASSWORD.
+    """
+    gr = _gradio()
+    if admin_password is None:
+        admin_password = os.environ.get("MGQA_ADMIN_PASSWORD") or None
+    from fastapi import FastAPI
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    add_source_route(app, lambda: library.kb.documents)  # before the mount: "/" would catch everything
+    theme = gr.themes.Soft(primary_hue="teal", font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+                           font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])  # no web-font requests
+    return gr.mount_gradio_app(
+        app, build_app(library, admin_password), path="/", footer_links=["api"], run_history=False,
+        show_error=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
+        max_file_size=UPLOAD_MAX_BYTES, theme=theme, css=formatting.CSS)
+
+
+def load_library(index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> Library:
+    """Load the index named by settings (or index_dir); raises StoreError/ModelError with what to do."""
+    settings = settings or Settings.from_env(index_dir=index_dir)
+    kb = KnowledgeBase.load(settings.index_dir, settings=settings, embedder=embedder)
+    kb.embedder.encode(["warm up"])  # load the model now, not on the first person's question
+    return Library(kb, settings)
+
+
+def serve(host: str | None = None, port: int | None = None, index_dir: str | Path | None = None) -> None:
+    """Run the app until Ctrl+C: loopback 127.0.0.1:7860 unless given or MGQA_HOST / MGQA_PORT say otherwise."""
+    import uvicorn
+
+    host = host or os.environ.get("MGQA_HOST") or DEFAULT_HOST
+    port = port or parse_port(os.environ.get("MGQA_PORT"))
+    library = load_library(index_dir)
+    app = create_app(library)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("serving on %s: anyone who can reach this address can use the app", host)
+    print(f"mgqa: serving {library.settings.index_dir} on http://{host}:{port} (Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def parse_port(raw: str | None) -> int:
+    if not raw:
+        return DEFAULT_PORT
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"MGQA_PORT must be a port number (1-65535), not {raw!r}")
+    return int(raw)
+
+
+class BackgroundServer:
+    """The app on a loopback port in a daemon thread: for tests, the load test and notebooks."""
+
+    def __init__(self, app: fastapi.FastAPI, host: str = DEFAULT_HOST, port: int = 0) -> None:
+        import uvicorn
+
+        self.host, self.port = host, port or free_port(host)
+        self.server = uvicorn.Server(uvicorn.Config(app, host=self.host, port=self.port, log_level="warning",
+                                                    access_log=False))
+        self.thread = threading.Thread(target=self.server.run, name="mgqa-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def __enter__(self) -> BackgroundServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the app did not start on {self.url}")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]

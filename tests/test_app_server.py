@@ -1,0 +1,133 @@
+"""The real app on a loopback port, driven the way a program would: gradio_client and plain HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from fakes import write
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio_client is imported: no telemetry from tests
+
+ROOT = Path(__file__).resolve().parents[1]
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> magnesium?'
+NEW_DOC = ("Magnesium Threonate\n\nMagnesium threonate may cross the blood brain barrier better than other forms. "
+           "Some notes wrote <script>window.__xss=3</script> here by mistake.\n")
+
+
+@pytest.fixture(scope="module")
+def client(app_server):
+    from gradio_client import Client
+
+    client = Client(app_server.url, verbose=False, analytics_enabled=False, download_files=False)
+    yield client
+    client.close()
+
+
+def get(url: str) -> tuple[int, object, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers, response.read().decode("utf-8")
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read().decode("utf-8")
+
+
+def test_ask_is_the_only_documented_endpoint(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert set(api["named_endpoints"]) == {"/ask"}
+    assert api["unnamed_endpoints"] == {}
+
+
+def test_ask_returns_the_answer_json_contract(client):
+    result = client.predict("How much magnesium do adults take each day?", api_name="/ask")
+    assert set(result) == {"question", "status", "quotes", "caution", "notice"}
+    assert result["status"] == "answered" and isinstance(result["caution"], str) and result["notice"] is None
+    quote = result["quotes"][0]
+    assert set(quote) == {"text", "highlight", "doc_id", "title", "section", "link", "score", "promotional"}
+    assert quote["highlight"] in quote["text"] and isinstance(quote["score"], float)
+    assert isinstance(quote["promotional"], bool) and quote["title"] == "Magnesium and Nerves"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "magnesium " * 300])
+def test_bad_input_is_an_invalid_answer_not_an_error(client, question):
+    result = client.predict(question, api_name="/ask")
+    assert result["status"] == "invalid" and result["quotes"] == [] and result["notice"]
+
+
+def test_xss_question_comes_back_as_a_literal_string(client):
+    result = client.predict(XSS, api_name="/ask")
+    assert result["question"] == XSS
+
+
+def test_source_view_serves_the_escaped_document_with_the_passage_marked(app_server, client):
+    result = client.predict("How much magnesium do adults take each day?", api_name="/ask")
+    link = next(q["link"] for q in result["quotes"] if q["link"].startswith("/source/"))
+    status, headers, page = get(app_server.url + link)
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert '<mark id="passage">' in page and "Magnesium and Nerves" in page
+    assert get(app_server.url + "/source/no-such-doc?start=0&end=5")[0] == 404
+    assert '<mark id="passage">' not in get(app_server.url + "/source/nerves?start=9&end=x")[2]
+
+
+def test_monitoring_and_run_history_are_off(app_server):
+    for path in ("/monitoring", "/monitoring/summary", "/gradio_api/runs"):
+        assert get(app_server.url + path)[0] in (403, 404), path
+
+
+def test_rebuild_needs_the_password(app_server, client, tmp_path):
+    from gradio_client import handle_file
+
+    upload = write(tmp_path, "sneaky.txt", "Sneaky\n\nMagnesium sneaky facts.\n")
+    status, *_ = client.predict("wrong password", [handle_file(str(upload))], api_name="/rebuild")
+    assert "Wrong password" in status
+    assert not (app_server.settings.docs_dir / "sneaky.txt").exists()
+
+
+def test_a_rejected_upload_leaves_the_old_index_answering(app_server, client, tmp_path):
+    from gradio_client import handle_file
+
+    before = app_server.library.kb
+    upload = write(tmp_path, "binary.txt", b"\x00\x01\x02\x03 not text")
+    status, *_ = client.predict(app_server.password, [handle_file(str(upload))], api_name="/rebuild")
+    assert "Rebuild failed" in status and "previous index is still answering" in status
+    assert app_server.library.kb is before
+    assert client.predict("How much magnesium do adults take each day?", api_name="/ask")["status"] == "answered"
+
+
+def test_upload_and_rebuild_then_answers_quote_the_new_document(app_server, client, tmp_path):
+    from gradio_client import handle_file
+
+    upload = write(tmp_path, "threonate.txt", NEW_DOC)
+    status, _info, table, _files = client.predict(app_server.password, [handle_file(str(upload))],
+                                                  api_name="/rebuild")
+    assert status.startswith("**Rebuilt:**") and "threonate.txt" in status
+    assert "Magnesium Threonate" in json.dumps(table)
+    result = client.predict("Does magnesium threonate cross the blood brain barrier?", api_name="/ask")
+    assert result["quotes"][0]["doc_id"] == "threonate"
+    status, _, page = get(app_server.url + result["quotes"][0]["link"])
+    assert status == 200 and '<mark id="passage">' in page
+    assert "&lt;script&gt;window.__xss=3&lt;/script&gt;" in page and "<script>window" not in page
+
+
+def test_twenty_clients_ten_questions_each_all_answered(app_server):
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", app_server.url,
+                          "--timeout", "90"], capture_output=True, text=True, timeout=150,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    report = json.loads(run.stdout)
+    assert run.returncode == 0, report
+    assert report["requests"] == report["answered"] == 200 and report["errors"] == 0
+    print(f"\nload test: p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, {report['requests_per_second']} req/s")
+
+
+def test_load_test_refuses_non_loopback_urls():
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", "http://example.org"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "loopback" in run.stderr
