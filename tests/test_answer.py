@@ -179,3 +179,27 @@ def test_every_best_sentence_links_to_itself(best):
     fragment = quote.link.split("#:~:text=")[1]
     words = TEXT[SPANS[best][0]:SPANS[best][1]].split()
     assert unquote(fragment.split(",")[0]).split()[0] == words[0]
+
+
+# ---------------------------------------------------------------- the answering sentence
+
+LISTED = "Good sources include:\n  • Spinach and chard are rich in magnesium.\n  • Almonds help too."
+LISTED_SPANS = tuple(textlib.sentences(LISTED))
+
+
+def listed_passage(scores: tuple[float, ...]) -> Passage:
+    c = Chunk("list#0", "list", 0, len(LISTED), LISTED, ("Foods",), LISTED_SPANS)
+    return Passage(c, 1.0, 0.5, max(scores), 0.0, LISTED_SPANS[scores.index(max(scores))], scores)
+
+
+def test_a_list_lead_in_does_not_win_the_highlight_over_a_close_content_sentence():
+    doc = document(LISTED, doc_id="list", url="https://example.org/foods")
+    [quote] = build_quotes([listed_passage((0.70, 0.65, 0.40))], {"list": doc})
+    assert quote.highlight == "Spinach and chard are rich in magnesium."
+    assert "Spinach" in unquote(quote.link) and "include" not in unquote(quote.link)
+
+
+def test_a_lead_in_far_ahead_of_everything_else_keeps_the_highlight():
+    doc = document(LISTED, doc_id="list")
+    [quote] = build_quotes([listed_passage((0.80, 0.40, 0.30))], {"list": doc})
+    assert quote.highlight.startswith("Good sources include:")

@@ -11,6 +11,7 @@ from mgqa.retrieval import Passage
 
 STATUSES = ("answered", "not_found", "urgent", "invalid")
 MAX_QUOTES = 3
+LEAD_IN_MARGIN = 0.1  # how much closer a lead-in sentence must be to win the highlight over a content sentence
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,12 @@ def build_quotes(passages: list[Passage], documents: dict[str, Document], limit:
             continue
         doc = documents[passage.chunk.doc_id]
         start, end = span
-        h_start, h_end = _highlight(passage, start, end, doc)
+        answering = _answering_sentence(passage, start, end, doc.text)
+        h_start, h_end = _highlight(passage, answering, start, end, doc)
         taken.append((doc.doc_id, start, end))
         quotes.append(Quote(
             text=doc.text[start:end], highlight=doc.text[h_start:h_end], doc_id=doc.doc_id, title=doc.title,
-            section=" › ".join(passage.chunk.section), link=source_link(doc, *passage.best),
+            section=" › ".join(passage.chunk.section), link=source_link(doc, *answering),
             score=passage.score, promotional=safety.is_promotional(doc.text[start:end], doc.promotes),
             start=start, end=end, highlight_start=h_start, highlight_end=h_end, page=doc.page_at(h_start)))
         if len(quotes) == limit:
@@ -115,14 +117,28 @@ def _free_span(passage: Passage, taken: list[tuple[str, int, int]]) -> tuple[int
     return free[first][0], free[last][1]
 
 
-def _highlight(passage: Passage, start: int, end: int, doc: Document) -> tuple[int, int]:
-    """The best sentence; a very short one (a list item of a few words) takes its best neighbour along."""
-    a, b = passage.best
+def _answering_sentence(passage: Passage, start: int, end: int, text: str) -> tuple[int, int]:
+    """The best sentence, unless it only introduces a list or asks a question and a sentence with
+    content scores nearly as well: "To get the most from your supplementation:" is not an answer."""
+    best = passage.best
+    if text[best[1] - 1] not in ":?":
+        return best
+    scores = dict(zip(passage.chunk.sentences, passage.sentence_scores))
+    content = [s for s in passage.chunk.sentences if start <= s[0] and s[1] <= end and text[s[1] - 1] not in ":?"]
+    if not content:
+        return best
+    runner_up = max(content, key=lambda s: scores[s])
+    return runner_up if scores[runner_up] >= scores[best] - LEAD_IN_MARGIN else best
+
+
+def _highlight(passage: Passage, answering: tuple[int, int], start: int, end: int, doc: Document) -> tuple[int, int]:
+    """The answering sentence; a very short one (a list item of a few words) takes its best neighbour along."""
+    a, b = answering
     if len(doc.text[a:b].split()) >= 6:
         return a, b
     sentences = [s for s in passage.chunk.sentences if start <= s[0] and s[1] <= end]
     scores = dict(zip(passage.chunk.sentences, passage.sentence_scores))
-    index = sentences.index(passage.best)
+    index = sentences.index(answering)
     neighbours = [sentences[i] for i in (index - 1, index + 1) if 0 <= i < len(sentences)]
     if not neighbours:
         return a, b
