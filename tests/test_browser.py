@@ -106,6 +106,15 @@ def test_an_answer_shows_caution_quotes_highlight_and_links(page):
     page.save_screenshot(str(SHOTS / "answer.png"))
 
 
+def test_an_emergency_opens_with_the_notice_before_anything_else(page):
+    answer = ask(page, "My husband's face is drooping on one side and his speech is slurred")
+    notice = answer.find_element("css selector", ".mgqa-notice-urgent")
+    assert notice.is_displayed() and "emergency" in notice.text.lower()
+    first = answer.find_element("css selector", "*")  # the first element of the answer
+    assert "mgqa-notice-urgent" in (first.get_attribute("class") or "")
+    page.save_screenshot(str(SHOTS / "urgent.png"))
+
+
 def test_open_in_app_shows_the_whole_document_with_the_passage_in_view(page):
     if not page.find_elements("css selector", ".mgqa-answer .mgqa-app-link"):
         ask(page, "How much magnesium do adults take each day?")
