@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from fakes import write
 from mgqa.documents import (
     DocumentError,
     assign_doc_ids,
@@ -25,16 +26,6 @@ from pdf_fixture import make_pdf
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED = SEEDS / "000_298022469d73e39c.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docs"
-
-
-def write(folder: Path, name: str, content: str | bytes) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 # ---------------------------------------------------------------- the real seed
