@@ -85,6 +85,7 @@ child children kid kids toddler infant baby babies teen teenager dog dogs cat ca
 
 _SYNONYM_KEYS = [(re.compile(rf"\b{re.escape(k)}\b"), k, v) for k, v in
                  sorted(SYNONYMS.items(), key=lambda kv: -len(kv[0]))]
+_AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?)[- ]old\b")
 _VITAMIN = re.compile(r"\bvitamins? ([a-k])(\d{0,2})\b|\b([a-k])(\d{0,2}) vitamins?\b")
 
 
@@ -105,6 +106,9 @@ def missing_subjects(question: str, vocabulary: frozenset[str], corpus_text: str
         base = word[:-1] if word.endswith("s") and word[:-1] in HEALTH_TERMS else word
         if base in HEALTH_TERMS and stem(word) not in vocabulary and stem(word) not in known:
             missing.append(word)
+    for match in _AGE.finditer(folded):  # "my 6-year-old": a child, whom adult-dose passages don't cover
+        if int(match.group(1)) < 18 and "child" not in vocabulary:
+            missing.append(f"a {match.group(1)}-year-old")
     for match in _VITAMIN.finditer(folded):
         letter, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         name = f"{letter}{number}"

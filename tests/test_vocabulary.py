@@ -1,0 +1,44 @@
+"""Health vocabulary: lay words widened to clinical ones; subjects the documents never mention."""
+
+from __future__ import annotations
+
+import pytest
+
+from mgqa import vocabulary
+from mgqa.lexical import terms
+
+CORPUS = ("Magnesium supports nerves. Pregabalin and gabapentin block pain signals. Omega-3 fatty acids help. "
+          "Vitamin B6 and B vitamins support absorption. Tingling and numbness are common.")
+VOCABULARY = frozenset(terms(CORPUS))
+
+
+def test_expand_adds_the_clinical_words_and_keeps_the_question():
+    widened = vocabulary.expand("I get pins and needles, does fish oil help?")
+    assert widened.startswith("I get pins and needles, does fish oil help?")
+    assert "tingling" in widened and "omega-3" in widened
+
+
+def test_expand_leaves_a_question_without_lay_words_alone():
+    assert vocabulary.expand("Does magnesium support nerves?") == "Does magnesium support nerves?"
+
+
+@pytest.mark.parametrize("question,missing", [
+    ("Does zinc help repair damaged nerves?", ["zinc"]),
+    ("Can I take ibuprofen with magnesium?", ["ibuprofen"]),
+    ("How much vitamin C should I take?", ["vitamin c"]),
+    ("What's a safe magnesium dose for my 6-year-old?", ["a 6-year-old"]),
+    ("Is magnesium citrate better?", ["citrate"]),
+])
+def test_a_subject_the_documents_never_mention_is_reported(question, missing):
+    assert vocabulary.missing_subjects(question, VOCABULARY, CORPUS) == missing
+
+
+@pytest.mark.parametrize("question", [
+    "Can I swap my lyrica for magnesium?",  # brand name of pregabalin, which the documents discuss
+    "Does fish oil help nerves?",  # omega-3 by another name
+    "Is vitamin B6 useful with magnesium?",
+    "I'm 45 years old, how much magnesium should I take?",
+    "My feet tingle, could it be low magnesium?",
+])
+def test_a_subject_the_documents_cover_by_name_or_synonym_is_not_reported(question):
+    assert vocabulary.missing_subjects(question, VOCABULARY, CORPUS) == []
