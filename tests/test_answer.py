@@ -203,3 +203,20 @@ def test_a_lead_in_far_ahead_of_everything_else_keeps_the_highlight():
     doc = document(LISTED, doc_id="list")
     [quote] = build_quotes([listed_passage((0.80, 0.40, 0.30))], {"list": doc})
     assert quote.highlight.startswith("Good sources include:")
+
+
+def test_a_passage_that_only_asks_and_announces_is_not_quoted():
+    text = "Now to our question: does it work? It has nuance.\n\nMagnesium helps most adults with cramps."
+    spans = tuple(textlib.sentences(text))  # the question, the filler, the statement
+    doc = document(text, doc_id="q")
+    fluff = Chunk("q#0", "q", spans[0][0], spans[1][1], text[spans[0][0]:spans[1][1]], (), spans[:2])
+    real = Chunk("q#1", "q", spans[2][0], spans[2][1], text[spans[2][0]:spans[2][1]], (), spans[2:])
+    quotes = build_quotes([Passage(fluff, 2.0, 0.9, 0.9, 0.0, spans[0], (0.9, 0.5)),
+                           Passage(real, 1.0, 0.6, 0.6, 0.0, spans[2], (0.6,))], {"q": doc})
+    assert [q.text for q in quotes] == ["Magnesium helps most adults with cramps."]
+
+
+def test_a_short_statement_is_still_an_answer():
+    doc = document()
+    [quote] = build_quotes([passage(chunk(3, 3), best=3)], {"guide": doc})
+    assert quote.text == "Magnesium 7 has seven forms."

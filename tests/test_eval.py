@@ -15,7 +15,7 @@ OWN, HELDOUT = ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "heldout.jsonl
 # Floors at the figures measured when this was written (README: Evaluation); a change that ranks
 # or abstains worse than this fails. They are below the issue's targets, which are tested apart.
 FLOORS = {
-    OWN: {"R@1": 0.74, "R@3": 0.92, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
+    OWN: {"R@1": 0.76, "R@3": 0.92, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
           "false_alarms": 0},
     HELDOUT: {"R@1": 0.63, "R@3": 0.81, "false_abstention": 0.066, "oos_abstention": 0.88, "emergency_recall": 1.0,
               "false_alarms": 0},

@@ -11,6 +11,7 @@ from mgqa.retrieval import Passage
 
 STATUSES = ("answered", "not_found", "urgent", "invalid")
 MAX_QUOTES = 3
+MIN_STATEMENT_WORDS = 8  # below this, a passage of questions and lead-ins is not quoted as an answer
 LEAD_IN_MARGIN = 0.1  # how much closer a lead-in sentence must be to win the highlight over a content sentence
 
 
@@ -58,9 +59,9 @@ def build_quotes(passages: list[Passage], documents: dict[str, Document], limit:
     quotes = []
     for passage in passages:
         span = _free_span(passage, taken)
-        if span is None:
-            continue
         doc = documents[passage.chunk.doc_id]
+        if span is None or not _says_something(passage, span, doc.text):
+            continue
         start, end = span
         answering = _answering_sentence(passage, start, end, doc.text)
         h_start, h_end = _highlight(passage, answering, start, end, doc)
@@ -115,6 +116,16 @@ def _free_span(passage: Passage, taken: list[tuple[str, int, int]]) -> tuple[int
     while last + 1 < len(free) and chunk.sentences.index(free[last + 1]) == chunk.sentences.index(free[last]) + 1:
         last += 1
     return free[first][0], free[last][1]
+
+
+def _says_something(passage: Passage, span: tuple[int, int], text: str) -> bool:
+    """False for a passage matched on a question or a lead-in with next to nothing besides ("Now to address
+    our central question: can magnesium repair nerve damage? The answer requires some nuance.")."""
+    if text[passage.best[1] - 1] not in ":?":
+        return True
+    statements = [text[a:b] for a, b in passage.chunk.sentences
+                  if span[0] <= a and b <= span[1] and text[b - 1] not in ":?"]
+    return sum(len(s.split()) for s in statements) >= MIN_STATEMENT_WORDS
 
 
 def _answering_sentence(passage: Passage, start: int, end: int, text: str) -> tuple[int, int]:
