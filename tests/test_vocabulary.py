@@ -42,3 +42,8 @@ def test_a_subject_the_documents_never_mention_is_reported(question, missing):
 ])
 def test_a_subject_the_documents_cover_by_name_or_synonym_is_not_reported(question):
     assert vocabulary.missing_subjects(question, VOCABULARY, CORPUS) == []
+
+
+def test_nerve_fibers_are_not_dietary_fiber_and_mag_means_magnesium():
+    assert vocabulary.missing_subjects("Does magnesium protect the coating on nerve fibers?", VOCABULARY, CORPUS) == []
+    assert "magnesium" in vocabulary.expand("what's the deal with mag glycinate")

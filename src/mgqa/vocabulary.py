@@ -15,6 +15,7 @@ from mgqa.lexical import stem, terms
 
 # lay or brand wording -> the clinical wording documents tend to use
 SYNONYMS: dict[str, str] = {
+    "mag": "magnesium",
     "pins and needles": "tingling", "pins & needles": "tingling", "tingly": "tingling", "prickly": "tingling",
     "can't feel": "numbness", "no feeling": "numbness", "gone numb": "numbness", "dead leg": "numbness",
     "sugar diabetes": "diabetes", "blood sugar": "diabetes glucose", "diabetic": "diabetes",
@@ -54,7 +55,7 @@ HEALTH_TERMS = frozenset("""
 zinc iron potassium calcium sodium selenium copper manganese chromium iodine lithium boron fluoride phosphorus
 vitamin multivitamin folate folic biotin niacin thiamine riboflavin cobalamin carnitine acetyl coq10 coenzyme
 curcumin turmeric ginger garlic ginkgo ginseng ashwagandha melatonin valerian chamomile kava cbd cannabis
-marijuana thc collagen glucosamine chondroitin probiotic probiotics prebiotic creatine protein whey fiber
+marijuana thc collagen glucosamine chondroitin probiotic probiotics prebiotic creatine protein whey
 psyllium elderberry echinacea quercetin resveratrol berberine spirulina chlorella kratom kombucha apple cider
 ibuprofen advil motrin aspirin acetaminophen paracetamol tylenol naproxen aleve diclofenac celecoxib nsaid
 nsaids opioid opioids oxycodone hydrocodone tramadol morphine codeine fentanyl gabapentin pregabalin lyrica
