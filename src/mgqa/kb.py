@@ -106,5 +106,5 @@ class KnowledgeBase:
         return True, f"best sentence similarity {best:.2f}"
 
     def _supported(self, passages: list[Passage]) -> list[Passage]:
-        top = passages[:1] + [p for p in passages[1:] if p.sentence >= self.coverage.min_supporting]
-        return top
+        """The best passage, then only those close enough to the question to be worth a second look."""
+        return passages[:1] + [p for p in passages[1:] if p.sentence >= self.coverage.min_supporting]
