@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 # Nothing may reach for a model hub at run time: models come from disk or an installed package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Loading ~100 weight tensors from disk draws a progress bar on every `mgqa ask`; it says nothing useful.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 class ModelError(Exception):
