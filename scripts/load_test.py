@@ -21,6 +21,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio_client is imported: no telemetry
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # runs from a checkout without install
+
+from mgqa.answer import STATUSES  # noqa: E402  the contract's statuses, from the one place that defines them
 
 QUESTIONS = [
     "Can magnesium help repair nerve damage?",
@@ -34,7 +37,6 @@ QUESTIONS = [
     "my chest hurts and my left arm is numb",
     "<script>alert(1)</script> magnesium?",
 ]
-STATUSES = {"answered", "not_found", "urgent", "invalid"}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -116,7 +118,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--url must be a loopback address ({', '.join(sorted(LOOPBACK))}), not {host!r}")
         report = run(args.url, args.clients, args.questions, args.timeout)
     else:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
         from mgqa.ui import BackgroundServer, create_app, load_library
 
         library = load_library(args.index)  # the configured model and index, as `mgqa serve` would

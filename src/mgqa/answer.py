@@ -118,13 +118,18 @@ def _free_span(passage: Passage, taken: list[tuple[str, int, int]]) -> tuple[int
     return free[first][0], free[last][1]
 
 
+def _is_lead_in(text: str, span: tuple[int, int]) -> bool:
+    """A sentence that asks a question or introduces a list: it announces an answer, it isn't one."""
+    return text[span[1] - 1] in ":?"
+
+
 def _says_something(passage: Passage, span: tuple[int, int], text: str) -> bool:
     """False for a passage matched on a question or a lead-in with next to nothing besides ("Now to address
     our central question: can magnesium repair nerve damage? The answer requires some nuance.")."""
-    if text[passage.best[1] - 1] not in ":?":
+    if not _is_lead_in(text, passage.best):
         return True
     statements = [text[a:b] for a, b in passage.chunk.sentences
-                  if span[0] <= a and b <= span[1] and text[b - 1] not in ":?"]
+                  if span[0] <= a and b <= span[1] and not _is_lead_in(text, (a, b))]
     return sum(len(s.split()) for s in statements) >= MIN_STATEMENT_WORDS
 
 
@@ -132,10 +137,10 @@ def _answering_sentence(passage: Passage, start: int, end: int, text: str) -> tu
     """The best sentence, unless it only introduces a list or asks a question and a sentence with
     content scores nearly as well: "To get the most from your supplementation:" is not an answer."""
     best = passage.best
-    if text[best[1] - 1] not in ":?":
+    if not _is_lead_in(text, best):
         return best
     scores = dict(zip(passage.chunk.sentences, passage.sentence_scores))
-    content = [s for s in passage.chunk.sentences if start <= s[0] and s[1] <= end and text[s[1] - 1] not in ":?"]
+    content = [s for s in passage.chunk.sentences if start <= s[0] and s[1] <= end and not _is_lead_in(text, s)]
     if not content:
         return best
     runner_up = max(content, key=lambda s: scores[s])

@@ -39,15 +39,18 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Content terms of a text: words minus stop words, stemmed."""
-    return [stem(w) for w in textlib.words(text) if w not in STOP_WORDS and not w.isdigit() or _is_number_term(w)]
+    return [stem(w) for w in textlib.words(text) if _is_content(w)]
 
 
-def _is_number_term(word: str) -> bool:
-    return word.isdigit() and len(word) >= 2
+def _is_content(word: str) -> bool:
+    """Not a stop word; numbers count only from two digits up ("400" mg, not the "1" of a list)."""
+    if word.isdigit():
+        return len(word) >= 2
+    return word not in STOP_WORDS
 
 
 class LexicalIndex:
-    """BM25 over passages, plus the vocabulary so a question's unknown words can be spotted."""
+    """BM25 over passages, plus their vocabulary (to spot subjects the documents never mention)."""
 
     def __init__(self, passages: list[str]) -> None:
         import bm25s  # imported here: only the knowledge base needs it, not the CLI's --help
@@ -63,6 +66,3 @@ class LexicalIndex:
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-
-    def unknown_terms(self, query: str) -> list[str]:
-        return [t for t in dict.fromkeys(terms(query)) if t not in self.vocabulary]
