@@ -10,26 +10,28 @@ from mgqa import evaluation
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parents[1]
-OWN, HELDOUT = ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "heldout.jsonl"
+OWN, HELDOUT, BLIND = (ROOT / "eval" / name for name in ("questions.jsonl", "heldout.jsonl", "blind.jsonl"))
 
 # Floors at the figures measured when this was written (README: Evaluation); a change that ranks
 # or abstains worse than this fails. They are below the issue's targets, which are tested apart.
 FLOORS = {
     OWN: {"R@1": 0.76, "R@3": 0.92, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
           "false_alarms": 0},
-    HELDOUT: {"R@1": 0.65, "R@3": 0.83, "false_abstention": 0.033, "oos_abstention": 0.88, "emergency_recall": 1.0,
+    HELDOUT: {"R@1": 0.65, "R@3": 0.83, "false_abstention": 0.033, "oos_abstention": 0.96, "emergency_recall": 1.0,
               "false_alarms": 0},
+    BLIND: {"R@1": 0.72, "R@3": 0.91, "false_abstention": 0.017, "oos_abstention": 1.0, "emergency_recall": 1.0,
+            "false_alarms": 0},
 }
 LOWER_IS_BETTER = {"false_abstention", "false_alarms"}
 
 
-@pytest.fixture(scope="module", params=[OWN, HELDOUT], ids=["own", "heldout"])
+@pytest.fixture(scope="module", params=[OWN, HELDOUT, BLIND], ids=["own", "heldout", "blind"])
 def result(request, real_kb):
     return request.param, evaluation.evaluate(real_kb, evaluation.load_cases(request.param))
 
 
 def test_every_answer_quotes_verbatim_with_a_highlight_a_link_and_a_caution(real_kb):
-    for case in evaluation.load_cases(OWN) + evaluation.load_cases(HELDOUT):
+    for case in [c for path in (OWN, HELDOUT, BLIND) for c in evaluation.load_cases(path)]:
         answer = real_kb.ask(case.question)
         assert answer.caution, case.id
         for quote in answer.quotes:
@@ -49,8 +51,7 @@ def test_metrics_do_not_fall_below_the_measured_floors(result):
             assert value >= floor - 1e-9, f"{path.name}: {name} {value:.3f} worse than {floor}"
 
 
-@pytest.mark.xfail(strict=True, reason="not reached yet: R@1/R@3 are below 0.85/0.98 on both sets, and on the "
-                                       "held-out set out-of-scope abstention (0.88) misses too "
+@pytest.mark.xfail(strict=True, reason="not reached: R@1/R@3 are below 0.85/0.98 on all three sets "
                                        "(README: Evaluation). Strict: this fails loudly once the targets are met.")
 def test_the_issue_targets_are_met(result):
     path, measured = result

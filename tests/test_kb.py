@@ -65,6 +65,12 @@ def test_a_question_about_something_absent_is_not_answered(kb):
     assert answer.notice == safety.NOT_FOUND_MESSAGE and "not medical advice" in answer.caution
 
 
+def test_a_question_with_nothing_in_common_with_the_documents_is_not_answered(kb):
+    answer = kb.ask("what's a good banana bread recipe")
+    assert answer.status == "not_found" and answer.quotes == ()
+    assert "no word" in answer.reason
+
+
 def test_below_the_similarity_threshold_nothing_is_quoted(built, embedder):
     strict = KnowledgeBase(load_index(built.index_dir), embedder, coverage=Coverage(min_sentence=1.01))
     answer = strict.ask("How much magnesium do adults take each day?")

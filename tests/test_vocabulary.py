@@ -28,6 +28,9 @@ def test_expand_leaves_a_question_without_lay_words_alone():
     ("How much vitamin C should I take?", ["vitamin c"]),
     ("What's a safe magnesium dose for my 6-year-old?", ["a 6-year-old"]),
     ("Is magnesium citrate better?", ["citrate"]),
+    ("Can magnesium bring down my A1C?", ["a1c"]),
+    ("How much does a bottle of this magnesium cost and where can I buy it?", ["a price or where to buy"]),
+    ("What's the normal range for magnesium on a blood test, in mg/dL?", ["a lab reference range"]),
 ])
 def test_a_subject_the_documents_never_mention_is_reported(question, missing):
     assert vocabulary.missing_subjects(question, VOCABULARY, CORPUS) == missing
@@ -39,6 +42,7 @@ def test_a_subject_the_documents_never_mention_is_reported(question, missing):
     "Is vitamin B6 useful with magnesium?",
     "I'm 45 years old, how much magnesium should I take?",
     "My feet tingle, could it be low magnesium?",
+    "Why would I buy a blend of several magnesium forms instead of one?",  # buying, but not asking a price
 ])
 def test_a_subject_the_documents_cover_by_name_or_synonym_is_not_reported(question):
     assert vocabulary.missing_subjects(question, VOCABULARY, CORPUS) == []
@@ -47,3 +51,13 @@ def test_a_subject_the_documents_cover_by_name_or_synonym_is_not_reported(questi
 def test_nerve_fibers_are_not_dietary_fiber_and_mag_means_magnesium():
     assert vocabulary.missing_subjects("Does magnesium protect the coating on nerve fibers?", VOCABULARY, CORPUS) == []
     assert "magnesium" in vocabulary.expand("what's the deal with mag glycinate")
+
+
+def test_a_price_is_not_missing_from_documents_that_state_one():
+    priced = CORPUS + " A bottle of 60 capsules costs $24."
+    assert vocabulary.missing_subjects("How much does magnesium cost?", frozenset(terms(priced)), priced) == []
+
+
+def test_a_question_sharing_no_word_with_the_documents_is_noticed():
+    assert not vocabulary.shares_words("what's a good banana bread recipe", VOCABULARY)
+    assert vocabulary.shares_words("I get pins and needles at night", VOCABULARY)  # through the synonym "tingling"

@@ -97,6 +97,8 @@ class KnowledgeBase:
         """Whether the best passage really answers: close enough in meaning, and no key term missing."""
         if not passages:
             return False, "the index is empty"
+        if not vocabulary.shares_words(question, self.retriever.lexical.vocabulary):
+            return False, "no word of the question (nor a synonym) is in the documents"
         missing = vocabulary.missing_subjects(question, self.retriever.lexical.vocabulary, self._corpus_text)
         if missing:
             return False, f"not in the documents: {', '.join(missing)}"

@@ -65,6 +65,7 @@ metformin insulin ozempic semaglutide glipizide statin statins atorvastatin lipi
 eliquis apixaban clopidogrel plavix lisinopril amlodipine losartan metoprolol propranolol furosemide lasix
 hydrochlorothiazide levothyroxine synthroid prednisone steroid steroids cortisone triptan triptans
 sumatriptan rizatriptan topiramate carbamazepine lamotrigine levetiracetam phenytoin valproate botox
+a1c hba1c tsh ldl hdl triglyceride triglycerides creatinine egfr ferritin psa
 lidocaine capsaicin antibiotic antibiotics ciprofloxacin levofloxacin doxycycline amoxicillin ppi omeprazole
 pantoprazole antacid antacids laxative laxatives diuretic diuretics bisphosphonate bisphosphonates vaccine
 shingles chickenpox herpes zoster sclerosis parkinson parkinsons alzheimer alzheimers dementia epilepsy
@@ -84,6 +85,18 @@ gluconate hydroxide carbonate picolinate
 child children kid kids toddler infant baby babies teen teenager dog dogs cat cats pet pets horse
 """.split())
 
+_PRICE_ASK = (r"\b(?:cost|costs|price|prices|pricing|priced|coupon|discount)\b"
+              r"|\bwhere (?:can |do |should |could |to )?(?:i |you |we )?(?:buy|order|purchase)\b"
+              r"|\b(?:buy|order|purchase)(?: it| them)? online\b")
+_LAB_UNIT = r"\b(?:mg|mmol|meq|umol|µmol)/d?l\b"
+# what a question can ask for that only some documents state: (what it is, the asking, the stating)
+ASKS = (
+    ("a price or where to buy", re.compile(_PRICE_ASK),
+     re.compile(r"[$€£]\s?\d|\b(?:cost|costs|price|prices|priced|buy|purchase)\b", re.I)),
+    ("a lab reference range", re.compile(rf"\b(?:normal|reference) (?:range|level|levels|value|values)\b|{_LAB_UNIT}"),
+     re.compile(rf"\b(?:normal|reference) range\b|{_LAB_UNIT}", re.I)),
+)
+
 _SYNONYM_KEYS = [(re.compile(rf"\b{re.escape(k)}\b"), k, v) for k, v in
                  sorted(SYNONYMS.items(), key=lambda kv: -len(kv[0]))]
 _AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?)[- ]old\b")
@@ -97,8 +110,14 @@ def expand(question: str) -> str:
     return question if not extra else f"{question} ({'; '.join(dict.fromkeys(extra))})"
 
 
+def shares_words(question: str, vocabulary: frozenset[str]) -> bool:
+    """Whether any content word of the question, or of a synonym it brings in, is in the documents."""
+    return any(t in vocabulary for t in terms(expand(question)))
+
+
 def missing_subjects(question: str, vocabulary: frozenset[str], corpus_text: str) -> list[str]:
-    """Health terms the question is about that the documents never mention (by name or by synonym)."""
+    """Health terms the question is about, and facts it asks for (a price, a lab range), that the
+    documents never mention (by name or by synonym)."""
     folded = question.lower().replace("’", "'")
     known = {stem(w) for pattern, key, value in _SYNONYM_KEYS if pattern.search(folded)
              and any(t in vocabulary for t in terms(value)) for w in textlib.words(key)}
@@ -110,6 +129,9 @@ def missing_subjects(question: str, vocabulary: frozenset[str], corpus_text: str
     for match in _AGE.finditer(folded):  # "my 6-year-old": a child, whom adult-dose passages don't cover
         if int(match.group(1)) < 18 and "child" not in vocabulary:
             missing.append(f"a {match.group(1)}-year-old")
+    for what, asking, stating in ASKS:  # "how much does it cost": magnesium passages don't answer that
+        if asking.search(folded) and not stating.search(corpus_text):
+            missing.append(what)
     for match in _VITAMIN.finditer(folded):
         letter, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         name = f"{letter}{number}"
