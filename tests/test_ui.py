@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fakes import write
-from mgqa.build import BuildError
+from mgqa.build import BuildError, build
 from mgqa.formatting import documents_table, index_summary
 from mgqa.ui import Library, UploadError, add_uploads, build_app, parse_port, password_ok, safe_filename
 
@@ -113,6 +113,30 @@ def test_only_one_rebuild_at_a_time(built, kb):
         library.rebuild()
     release.set()
     worker.join(10)
+
+
+def test_a_build_made_from_a_terminal_is_answered_from_without_a_restart(built, kb, embedder):
+    library = Library(kb, built)
+    question = "Does magnesium threonate reach the brain?"
+    assert all(q.doc_id != "threonate" for q in library.ask(question).quotes)
+    write(built.docs_dir, "threonate.txt", "Magnesium Threonate\n\nMagnesium threonate may reach the brain better.\n")
+    build(built, embedder)  # what `mgqa build` does in another process
+    assert library.ask(question).quotes[0].doc_id == "threonate"
+    assert library.kb.embedder is kb.embedder  # the model is not loaded again
+    assert not library.follow_index()  # nothing new: no reload on the next question
+
+
+def test_a_terminal_build_that_cant_be_loaded_leaves_the_current_index_answering(built, kb, caplog):
+    library = Library(kb, built)
+    broken = built.index_dir / "build-broken"
+    broken.mkdir()
+    (built.index_dir / "CURRENT").write_text("build-broken")
+    assert not library.follow_index()
+    assert library.kb is kb and "can't be loaded" in caplog.text
+    assert library.ask("How much magnesium do adults take each day?").status == "answered"
+    caplog.clear()
+    library.ask("How much magnesium do adults take each day?")
+    assert "can't be loaded" not in caplog.text  # the broken build is not retried on every question
 
 
 # ---------------------------------------------------------------- the app itself (built, not served)

@@ -48,9 +48,18 @@ class IndexData:
     faiss_index: object
     sentence_spans: list[tuple[str, int, int]]  # (doc_id, start, end) a row of sentence_vectors
     sentence_vectors: np.ndarray
+    build: str = ""  # the build folder's name, as CURRENT named it when this was loaded
 
     def chunk_vectors(self) -> np.ndarray:
         return self.faiss_index.reconstruct_n(0, self.faiss_index.ntotal)
+
+
+def live_build(index_dir: Path) -> str | None:
+    """The name of the live build folder (one small read: cheap enough to ask before every question)."""
+    try:
+        return (index_dir / POINTER).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def read_manifest(index_dir: Path) -> dict | None:
@@ -99,7 +108,7 @@ def load_index(index_dir: Path) -> IndexData:
         raise StoreError(f"{index_dir} is damaged ({err}); run `mgqa build --index {index_dir}`") from None
     if index.ntotal != len(chunks) or len(sentence_vectors) != len(spans):
         raise StoreError(f"{index_dir} is inconsistent (vectors and records differ); run `mgqa build` again")
-    return IndexData(manifest, documents, chunks, index, spans, sentence_vectors)
+    return IndexData(manifest, documents, chunks, index, spans, sentence_vectors, live.name)
 
 
 def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunks: list[Chunk],

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mgqa import documents, formatting
+from mgqa import documents, formatting, store
 from mgqa.answer import Answer
 from mgqa.build import BuildError, BuildReport, build
 from mgqa.documents import DocumentError
@@ -59,9 +59,38 @@ class Library:
         self.kb = kb
         self.settings = settings
         self._rebuilding = threading.Lock()
+        self._reloading = threading.Lock()
+        self._unusable: str | None = None  # a build that failed to load
 
     def ask(self, question: object) -> Answer:
+        self.follow_index()
         return self.kb.ask(question)  # one read of self.kb: the old index answers until the new one is loaded
+
+    def follow_index(self) -> bool:
+        """Swap in a build that `mgqa build` made from a terminal while the app was running; True if it did.
+
+        A failed load (say, the build was replaced again meanwhile) keeps the current index answering.
+        """
+        live = store.live_build(self.settings.index_dir)
+        if live in (None, self.kb.data.build, self._unusable) or self._rebuilding.locked():
+            return False
+        if not self._reloading.acquire(blocking=False):
+            return False  # another question is loading it; this one is answered from the current index
+        try:
+            old = self.kb
+            settings = replace(self.settings, model=old.embedder.model_id)
+            fresh = KnowledgeBase.load(settings.index_dir, settings=settings, embedder=old.embedder,
+                                       mode=old.retriever.mode)
+            fresh.coverage = old.coverage
+            self.kb = fresh
+            log.info("now answering from %s, built outside the app", fresh.data.build)
+            return True
+        except (StoreError, ModelError) as err:
+            self._unusable = live  # not retried on every question; the next build is
+            log.warning("still answering from %s: the new build can't be loaded (%s)", old.data.build, err)
+            return False
+        finally:
+            self._reloading.release()
 
     def rebuild(self, uploads: Sequence[str] = (), progress: Callable[[float, str], None] | None = None
                 ) -> tuple[BuildReport, list[str]]:
@@ -193,6 +222,7 @@ def _chat_tab(gr, library: Library) -> None:
 
 
 def _kb_facts(library: Library) -> tuple[str, list[list[object]]]:
+    library.follow_index()
     manifest = library.kb.manifest
     return formatting.index_summary(manifest), formatting.documents_table(manifest)
 
@@ -208,7 +238,8 @@ def _kb_tab(gr, library: Library, admin_password: str | None):
     if not admin_password:
         gr.Markdown(f"### Add documents\n**Adding documents from this page is off.** To turn it on, start the app "
                     f"with the `MGQA_ADMIN_PASSWORD` environment variable set. Or add files to the documents folder "
-                    f"(`{library.settings.docs_dir}`) and rebuild from a terminal, then restart the app:\n\n"
+                    f"(`{library.settings.docs_dir}`) and rebuild from a terminal; the next question is answered "
+                    f"from the new index:\n\n"
                     f"```\n{command}\n```", elem_id="mgqa-admin-off")
         return info, table
     gr.Markdown("### Add documents\nFor the operator: unlock with the admin password, upload files, rebuild. "
