@@ -82,7 +82,7 @@ class KnowledgeBase:
         triage = safety.triage(cleaned)
         strong = safety.needs_strong_caution(cleaned)
         passages = self.passages(cleaned)
-        covered, reason = self.covers(cleaned, passages)
+        covered, reason, missing = self.covers(cleaned, passages)
         quotes = build_quotes(self._supported(passages), self.documents) if covered else []
         sources = [(q.title, self.documents[q.doc_id].publisher, self.documents[q.doc_id].commercial)
                    for q in quotes]
@@ -90,22 +90,25 @@ class KnowledgeBase:
         if triage:
             return Answer(cleaned, "urgent", caution, tuple(quotes), triage.notice, triage.reason)
         if not quotes:
-            return Answer(cleaned, "not_found", caution, (), safety.NOT_FOUND_MESSAGE, reason)
+            return Answer(cleaned, "not_found", caution, (), safety.not_found_message(missing), reason)
         return Answer(cleaned, "answered", caution, tuple(quotes), None, reason)
 
-    def covers(self, question: str, passages: list[Passage]) -> tuple[bool, str]:
-        """Whether the best passage really answers: close enough in meaning, and no key term missing."""
+    def covers(self, question: str, passages: list[Passage]) -> tuple[bool, str, list[str]]:
+        """Whether the best passage really answers: close enough in meaning, and no key term missing.
+
+        Returns the verdict, the reason, and what the question names that the documents never mention.
+        """
         if not passages:
-            return False, "the index is empty"
+            return False, "the index is empty", []
         if not vocabulary.shares_words(question, self.retriever.lexical.vocabulary):
-            return False, "no word of the question (nor a synonym) is in the documents"
+            return False, "no word of the question (nor a synonym) is in the documents", []
         missing = vocabulary.missing_subjects(question, self.retriever.lexical.vocabulary, self._corpus_text)
         if missing:
-            return False, f"not in the documents: {', '.join(missing)}"
+            return False, f"not in the documents: {', '.join(missing)}", missing
         best = max(p.sentence for p in passages)
         if best < self.coverage.min_sentence:
-            return False, f"best sentence similarity {best:.2f} < {self.coverage.min_sentence}"
-        return True, f"best sentence similarity {best:.2f}"
+            return False, f"best sentence similarity {best:.2f} < {self.coverage.min_sentence}", []
+        return True, f"best sentence similarity {best:.2f}", []
 
     def _supported(self, passages: list[Passage]) -> list[Passage]:
         """The best passage, then only those close enough to the question to be worth a second look."""

@@ -20,9 +20,17 @@ CRISIS_NOTICE = (
 )
 NOT_FOUND_MESSAGE = (
     "The documents in this knowledge base don't cover that question, so nothing is quoted rather than a loosely "
-    "related passage. Try rewording it, ask about something the documents discuss (magnesium and nerve health), "
-    "or ask a doctor or pharmacist."
+    "related passage. Try rewording it, ask about something the documents discuss, or ask a doctor or pharmacist."
 )
+
+
+def not_found_message(missing: list[str] = ()) -> str:
+    """The plain "not covered" notice; it names what the documents never mention, when that is the reason."""
+    if not missing:
+        return NOT_FOUND_MESSAGE
+    named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
+    return (f"The documents in this knowledge base never mention {named}, so nothing is quoted rather than a "
+            "loosely related passage. Ask a doctor or pharmacist about it.")
 
 
 @dataclass(frozen=True)
