@@ -24,11 +24,28 @@ NEW_DOC = ("Magnesium Threonate\n\nMagnesium threonate may cross the blood brain
 
 @pytest.fixture(scope="module")
 def client(app_server):
+    """A program of the operator's: it sends the admin password with uploads, as the README says."""
     from gradio_client import Client
 
-    client = Client(app_server.url, verbose=False, analytics_enabled=False, download_files=False)
+    from mgqa.ui import ADMIN_HEADER
+
+    client = Client(app_server.url, verbose=False, analytics_enabled=False, download_files=False,
+                    headers={ADMIN_HEADER: app_server.password})
     yield client
     client.close()
+
+
+def post_upload(url: str, headers: dict[str, str] | None = None) -> int:
+    """POST one small file to Gradio's upload route, as any visitor could; the HTTP status."""
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"junk.txt\"\r\n"
+            b"Content-Type: text/plain\r\n\r\njunk\r\n--b--\r\n")
+    request = urllib.request.Request(url + "/gradio_api/upload", data=body, method="POST",
+                                     headers={"Content-Type": "multipart/form-data; boundary=b", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
 
 
 def get(url: str) -> tuple[int, object, str]:
@@ -80,6 +97,24 @@ def test_source_view_serves_the_escaped_document_with_the_passage_marked(app_ser
 def test_monitoring_and_run_history_are_off(app_server):
     for path in ("/monitoring", "/monitoring/summary", "/gradio_api/runs"):
         assert get(app_server.url + path)[0] in (403, 404), path
+
+
+def test_uploads_are_refused_without_the_admin_password_or_the_unlock_cookie(app_server):
+    from mgqa.ui import ADMIN_HEADER, UPLOAD_COOKIE
+
+    assert post_upload(app_server.url) == 403
+    assert post_upload(app_server.url, {ADMIN_HEADER: "wrong password"}) == 403
+    assert post_upload(app_server.url, {"Cookie": f"{UPLOAD_COOKIE}=made-up"}) == 403
+    assert post_upload(app_server.url, {ADMIN_HEADER: app_server.password}) == 200
+
+
+def test_without_an_admin_password_no_upload_is_accepted(app_server):
+    from mgqa.ui import ADMIN_HEADER, BackgroundServer, create_app
+
+    with BackgroundServer(create_app(app_server.library, admin_password="")) as server:
+        assert post_upload(server.url) == 403
+        assert post_upload(server.url, {ADMIN_HEADER: ""}) == 403
+        assert post_upload(server.url, {ADMIN_HEADER: app_server.password}) == 403
 
 
 def test_rebuild_needs_the_password(app_server, client, tmp_path):

@@ -10,6 +10,7 @@ import hmac
 import html
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -158,6 +159,39 @@ def password_ok(given: object, expected: str | None) -> bool:
     return bool(expected) and isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
 
 
+UPLOAD_COOKIE = "mgqa_upload"
+ADMIN_HEADER = "X-MGQA-Admin"
+SET_UPLOAD_COOKIE = f"(t) => {{ if (t) document.cookie = '{UPLOAD_COOKIE}=' + t + '; path=/; SameSite=Strict'; }}"
+
+
+class UploadGate:
+    """Gradio accepts file uploads from anyone who can reach the app; this lets through only the operator's.
+
+    A browser gets a per-process token in a cookie when it unlocks the Knowledge base tab with the admin
+    password; a script sends the password in the X-MGQA-Admin header. With no admin password, no upload
+    is accepted at all.
+    """
+
+    def __init__(self, admin_password: str | None) -> None:
+        self.admin_password = admin_password
+        self.token = secrets.token_urlsafe(32) if admin_password else ""
+
+    def allows(self, cookie: str | None, header: str | None) -> bool:
+        if not self.admin_password:
+            return False
+        return hmac.compare_digest((cookie or "").encode(), self.token.encode()) or \
+            password_ok(header, self.admin_password)
+
+    async def __call__(self, request, call_next):
+        if request.method == "POST" and request.url.path.rstrip("/").endswith("/upload") and \
+                not self.allows(request.cookies.get(UPLOAD_COOKIE), request.headers.get(ADMIN_HEADER)):
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"error": "uploads need the admin password: unlock the Knowledge base tab"},
+                                status_code=403)
+        return await call_next(request)
+
+
 # ---------------------------------------------------------------- the Gradio app
 
 
@@ -173,7 +207,7 @@ def _gradio():
     return gradio
 
 
-def build_app(library: Library, admin_password: str | None = None) -> gr.Blocks:
+def build_app(library: Library, admin_password: str | None = None, upload_token: str = "") -> gr.Blocks:
     """The Blocks app: a chat tab and a knowledge-base tab; `ask` is its only public API endpoint."""
     gr = _gradio()
     with gr.Blocks(title="Magnesium & nerve health: ask the documents", analytics_enabled=False,
@@ -184,7 +218,7 @@ def build_app(library: Library, admin_password: str | None = None) -> gr.Blocks:
         with gr.Tab("Ask"):
             _chat_tab(gr, library)
         with gr.Tab("Knowledge base"):
-            info, table = _kb_tab(gr, library, admin_password)
+            info, table = _kb_tab(gr, library, admin_password, upload_token)
 
         def ask(question: str) -> dict:
             """Answer one question: verbatim quotes, a caution note and a status, as JSON."""
@@ -227,7 +261,7 @@ def _kb_facts(library: Library) -> tuple[str, list[list[object]]]:
     return formatting.index_summary(manifest), formatting.documents_table(manifest)
 
 
-def _kb_tab(gr, library: Library, admin_password: str | None):
+def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str = ""):
     summary, rows = _kb_facts(library)
     gr.Markdown("### The documents answers are quoted from")
     info = gr.HTML(summary, elem_id="mgqa-index")
@@ -255,11 +289,13 @@ def _kb_tab(gr, library: Library, admin_password: str | None):
         rebuild = gr.Button("Add files and rebuild the index", variant="primary", elem_id="mgqa-rebuild")
         status = gr.Markdown(elem_id="mgqa-status")
 
+    token = gr.Textbox(visible=False, elem_id="mgqa-upload-token")
+
     def on_unlock(given: str):
         if password_ok(given, admin_password):
-            return gr.update(visible=True), "Unlocked: add documents below, then rebuild."
+            return gr.update(visible=True), "Unlocked: add documents below, then rebuild.", upload_token
         time.sleep(1)  # slows down guessing
-        return gr.update(visible=False), "**Wrong password.**"
+        return gr.update(visible=False), "**Wrong password.**", ""
 
     def on_rebuild(given: str, uploads: list[str] | None, progress=gr.Progress()):
         if not password_ok(given, admin_password):  # checked again: the button is not the lock
@@ -280,8 +316,9 @@ def _kb_tab(gr, library: Library, admin_password: str | None):
         lines += [f"- {html.escape(w)}" for w in report.warnings]
         return "\n\n".join(lines), *_kb_facts(library), None
 
-    unlock.click(on_unlock, password, [admin, unlocked], api_visibility="private")
-    password.submit(on_unlock, password, [admin, unlocked], api_visibility="private")
+    for unlocking in (unlock.click, password.submit):  # the token, in a cookie, is what lets uploads through
+        unlocking(on_unlock, password, [admin, unlocked, token], api_visibility="private").then(
+            None, token, None, js=SET_UPLOAD_COOKIE, api_visibility="private")
     # undocumented, not private: an operator's script may call it too, and the password guards it either way
     rebuild.click(on_rebuild, [password, files], [status, info, table, files], api_name="rebuild",
                   api_visibility="undocumented", concurrency_limit=1, concurrency_id="rebuild")
@@ -302,11 +339,13 @@ def create_app(library: Library, admin_password: str | None = None) -> fastapi.F
     from fastapi import FastAPI
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    gate = UploadGate(admin_password)
+    app.middleware("http")(gate)
     add_source_route(app, lambda: library.kb.documents)  # before the mount: "/" would catch everything
     theme = gr.themes.Soft(primary_hue="teal", font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
                            font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])  # no web-font requests
     return gr.mount_gradio_app(
-        app, build_app(library, admin_password), path="/", footer_links=["api"], run_history=False,
+        app, build_app(library, admin_password, gate.token), path="/", footer_links=["api"], run_history=False,
         show_error=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
         max_file_size=UPLOAD_MAX_BYTES, theme=theme, css=formatting.CSS)
 
