@@ -220,3 +220,41 @@ def test_a_short_statement_is_still_an_answer():
     doc = document()
     [quote] = build_quotes([passage(chunk(3, 3), best=3)], {"guide": doc})
     assert quote.text == "Magnesium 7 has seven forms."
+
+
+SECTIONED = ("Choosing a supplement can be hard. Here is what to look for:\n\nQuality Signs\n\n"
+             "Not all products are equal. Prioritize:\n\n  1. Third-party testing of purity.\n"
+             "  2. Several forms of magnesium.\n\nDosage\n\nAdults take 310 to 420 mg a day.")
+
+
+def sectioned_passage(text: str, upto: int) -> Passage:
+    spans = tuple(textlib.sentences(text))[:upto]
+    c = Chunk("s#0", "s", spans[0][0], spans[-1][1], text[spans[0][0]:spans[-1][1]], ("Choosing",), spans)
+    return Passage(c, 1.0, 0.5, 0.6, 0.0, spans[0], tuple(0.6 - 0.1 * i for i in range(len(spans))))
+
+
+def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_announces():
+    doc = document(SECTIONED, doc_id="s")
+    [quote] = build_quotes([sectioned_passage(SECTIONED, 2)], {"s": doc})
+    check_quote(quote, doc)
+    assert quote.text.startswith("Choosing a supplement") and quote.text.endswith("Several forms of magnesium.")
+    assert "Quality Signs" in quote.text and "Dosage" not in quote.text
+
+
+def test_a_quote_ending_on_a_list_lead_in_takes_the_list_but_not_another_quote():
+    text = ("Magnesium is found in many everyday foods and drinks. Good sources include:\n\n  • Spinach and chard."
+            "\n  • Almonds.\n  • Pumpkin seeds.\n\nAfter the list.")
+    spans = tuple(textlib.sentences(text))
+    doc = document(text, doc_id="l")
+    lead = Chunk("l#0", "l", spans[0][0], spans[1][1], text[spans[0][0]:spans[1][1]], (), spans[:2])
+    later = Chunk("l#1", "l", spans[4][0], spans[5][1], text[spans[4][0]:spans[5][1]], (), spans[4:6])
+    quotes = build_quotes([Passage(later, 2.0, 0.9, 0.9, 0.0, spans[4], (0.9, 0.5)),
+                           Passage(lead, 1.0, 0.6, 0.6, 0.0, spans[0], (0.6, 0.5))], {"l": doc})
+    assert quotes[1].text == text[:text.index("\n  • Pumpkin")]
+    check_quote(quotes[1], doc)
+
+
+def test_a_quote_not_ending_on_a_colon_is_left_as_it_is():
+    doc = document()
+    [quote] = build_quotes([passage(chunk(0, 1), best=0)], {"guide": doc})
+    assert quote.text == TEXT[SPANS[0][0]:SPANS[1][1]]

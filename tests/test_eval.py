@@ -15,7 +15,7 @@ OWN, HELDOUT, BLIND = (ROOT / "eval" / name for name in ("questions.jsonl", "hel
 # Floors at the figures measured when this was written (README: Evaluation); a change that ranks
 # or abstains worse than this fails. They are below the issue's targets, which are tested apart.
 FLOORS = {
-    OWN: {"R@1": 0.76, "R@3": 0.92, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
+    OWN: {"R@1": 0.77, "R@3": 0.92, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
           "false_alarms": 0},
     HELDOUT: {"R@1": 0.65, "R@3": 0.83, "false_abstention": 0.033, "oos_abstention": 0.96, "emergency_recall": 1.0,
               "false_alarms": 0},

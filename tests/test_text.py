@@ -81,3 +81,25 @@ def test_words_are_lowercase_with_accents_folded():
 
 def test_normalise_space():
     assert text.normalise_space("  a\n\n b\tc  ") == "a b c"
+
+
+def test_list_after_a_lead_in_is_the_list_and_stops_at_the_next_paragraph():
+    doc = "Try these:\n\n  • Spinach\n  • Almonds\n\nSomething else entirely."
+    assert doc[:text.list_after(doc, len("Try these:"))].endswith("• Almonds")
+
+
+def test_list_after_a_section_lead_in_takes_the_heading_paragraph_and_its_list():
+    doc = "Look for:\n\nQuality Signs\n\nPrioritize:\n\n  1. Testing\n\nDosage\n\nAdults take 400 mg."
+    assert doc[:text.list_after(doc, len("Look for:"))].endswith("1. Testing")
+
+
+def test_list_after_stops_near_the_size_limit_and_keeps_at_least_one_item():
+    doc = "Items:\n" + "".join(f"  • item number {i} of many\n" for i in range(100))
+    end = text.list_after(doc, len("Items:"), max_chars=200)
+    assert 100 < end - len("Items:") <= 230 and doc[:end].endswith("of many")
+    assert text.list_after("Nothing follows:", 16) == 16
+
+
+def test_list_after_takes_nothing_when_no_list_follows_the_next_heading():
+    doc = "Other forms help too:\n\nHow to Use It\n\nHere is how to start:\n\nDosage\n\nAdults take 400 mg."
+    assert text.list_after(doc, len("Other forms help too:")) == len("Other forms help too:")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote as percent_encode
 
 from mgqa import safety
+from mgqa import text as textlib
 from mgqa.records import Document
 from mgqa.retrieval import Passage
 
@@ -62,7 +63,7 @@ def build_quotes(passages: list[Passage], documents: dict[str, Document], limit:
         doc = documents[passage.chunk.doc_id]
         if span is None or not _says_something(passage, span, doc.text):
             continue
-        start, end = span
+        start, end = _with_its_list(span, doc.text, [(a, b) for d, a, b in taken if d == doc.doc_id])
         answering = _answering_sentence(passage, start, end, doc.text)
         h_start, h_end = _highlight(passage, answering, start, end, doc)
         taken.append((doc.doc_id, start, end))
@@ -116,6 +117,15 @@ def _free_span(passage: Passage, taken: list[tuple[str, int, int]]) -> tuple[int
     while last + 1 < len(free) and chunk.sentences.index(free[last + 1]) == chunk.sentences.index(free[last]) + 1:
         last += 1
     return free[first][0], free[last][1]
+
+
+def _with_its_list(span: tuple[int, int], text: str, taken: list[tuple[int, int]]) -> tuple[int, int]:
+    """A quote ending on a lead-in ("…prioritize:") runs on through the list it introduces, short of other quotes."""
+    start, end = span
+    if text[end - 1] != ":":
+        return span
+    limit = min([a for a, _ in taken if a >= end], default=len(text))
+    return start, textlib.list_after(text, end, limit)
 
 
 def _is_lead_in(text: str, span: tuple[int, int]) -> bool:

@@ -61,6 +61,28 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
     return [s for s in spans if s[0] < s[1]]
 
 
+def list_after(text: str, end: int, limit: int | None = None, max_chars: int = 1500) -> int:
+    """Where what a lead-in at `end` announces stops: the list that follows, or, when a heading comes first
+    ("Here's what to look for:" then "Quality Indicators"), that heading, its opening paragraph and the list
+    it opens in turn. Whole lines before `limit` only, about max_chars at most; `end` if no list follows.
+
+    A quote that stops on a colon is cut off mid-thought; what it announces belongs with it.
+    """
+    stop, in_list, expect_paragraph = end, False, False
+    for a, b in lines(text, end, len(text) if limit is None else limit):
+        if b - end > max_chars and in_list:
+            break
+        if _LIST_MARK.match(text, a, b):
+            stop, in_list, expect_paragraph = b, True, False
+        elif stop == end and is_heading(text[a:b]):
+            stop, expect_paragraph = b, True
+        elif expect_paragraph and text[b - 1] == ":":
+            stop, expect_paragraph = b, False
+        else:
+            break
+    return stop if in_list else end  # a heading and a paragraph without their list announce something else
+
+
 def is_heading(block: str) -> bool:
     """Guess whether a plain-text block is a heading: one short line, no sentence-final stop."""
     if "\n" in block or len(block) > 110 or len(block.split()) > 16:
