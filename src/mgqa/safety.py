@@ -30,7 +30,7 @@ def not_found_message(missing: list[str] = ()) -> str:
         return NOT_FOUND_MESSAGE
     named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
     return (f"The documents in this knowledge base never mention {named}, so nothing is quoted rather than a "
-            "loosely related passage. Ask a doctor or pharmacist about it.")
+            "loosely related passage.")
 
 
 @dataclass(frozen=True)
