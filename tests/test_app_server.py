@@ -27,7 +27,7 @@ def client(app_server):
     """A program of the operator's: it sends the admin password with uploads, as the README says."""
     from gradio_client import Client
 
-    from mgqa.ui import ADMIN_HEADER
+    from mgqa.uploads import ADMIN_HEADER
 
     client = Client(app_server.url, verbose=False, analytics_enabled=False, download_files=False,
                     headers={ADMIN_HEADER: app_server.password})
@@ -100,7 +100,7 @@ def test_monitoring_and_run_history_are_off(app_server):
 
 
 def test_uploads_are_refused_without_the_admin_password_or_the_unlock_cookie(app_server):
-    from mgqa.ui import ADMIN_HEADER, UPLOAD_COOKIE
+    from mgqa.uploads import ADMIN_HEADER, UPLOAD_COOKIE
 
     assert post_upload(app_server.url) == 403
     assert post_upload(app_server.url, {ADMIN_HEADER: "wrong password"}) == 403
@@ -109,7 +109,8 @@ def test_uploads_are_refused_without_the_admin_password_or_the_unlock_cookie(app
 
 
 def test_without_an_admin_password_no_upload_is_accepted(app_server):
-    from mgqa.ui import ADMIN_HEADER, BackgroundServer, create_app
+    from mgqa.ui import BackgroundServer, create_app
+    from mgqa.uploads import ADMIN_HEADER
 
     with BackgroundServer(create_app(app_server.library, admin_password="")) as server:
         assert post_upload(server.url) == 403

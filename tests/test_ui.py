@@ -10,7 +10,7 @@ import pytest
 from fakes import write
 from mgqa.build import BuildError, build
 from mgqa.formatting import documents_table, index_summary
-from mgqa.ui import Library, UploadError, add_uploads, build_app, parse_port, password_ok, safe_filename
+from mgqa.ui import Library, build_app, parse_port
 
 # ---------------------------------------------------------------- knowledge-base tab
 
@@ -21,43 +21,6 @@ def test_documents_table_and_summary_are_text(kb):
     assert all(len(r[3]) == 12 for r in rows)
     summary = index_summary({**kb.manifest, "model": "<b>m</b>"})
     assert "&lt;b&gt;m&lt;/b&gt;" in summary and "3 documents" in summary
-
-
-@pytest.mark.parametrize("name,expected", [
-    ("notes.md", "notes.md"), ("../../etc/passwd.txt", "passwd.txt"), ("..\\..\\win.HTML", "win.html"),
-    (".hidden.md", "hidden.md"), ("my notes (v2).pdf", "my_notes__v2.pdf"), ("/abs/path/a.txt", "a.txt"),
-])
-def test_safe_filename_keeps_only_a_plain_name(name, expected):
-    assert safe_filename(name) == expected
-
-
-@pytest.mark.parametrize("name", ["run.exe", "archive.txt.zip", "noextension", "../..", "....md", "x.meta.yaml"])
-def test_safe_filename_refuses_unsupported_files(name):
-    with pytest.raises(UploadError):
-        safe_filename(name)
-
-
-def test_uploads_are_checked_before_any_is_copied(tmp_path: Path):
-    docs = tmp_path / "docs"
-    good = write(tmp_path / "in", "good.md", "# Good\n\nMagnesium is a mineral.\n")
-    binary = write(tmp_path / "in", "bad.txt", b"\x00\x01\x02binary")
-    with pytest.raises(UploadError, match="bad.txt"):
-        add_uploads([str(good), str(binary)], docs)
-    assert not docs.exists() or not any(docs.iterdir())
-    big = write(tmp_path / "in", "big.txt", "magnesium " * 200)
-    with pytest.raises(UploadError, match="limit"):
-        add_uploads([str(big)], docs, max_bytes=1000)
-    assert add_uploads([str(good)], docs) == ["good.md"]
-    assert (docs / "good.md").read_text() == good.read_text()
-    assert [p.name for p in docs.iterdir()] == ["good.md"]  # no staging leftovers
-
-
-def test_password_check():
-    assert password_ok("s3cret", "s3cret")
-    assert not password_ok("wrong", "s3cret")
-    assert not password_ok("", "")
-    assert not password_ok("anything", None)
-    assert not password_ok(None, "s3cret")
 
 
 # ---------------------------------------------------------------- the live index swap
