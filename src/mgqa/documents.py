@@ -17,14 +17,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 
-import yaml
-
 from mgqa.html_text import html_text, web_url
+from mgqa.metadata import META_KEYS, SIDECAR_SUFFIX, load_yaml, read_sidecar, sidecar_path
 from mgqa.records import Document
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
-SIDECAR_SUFFIX = ".meta.yaml"
-META_KEYS = ("title", "url", "publisher", "author", "commercial", "promotes")
 DEFAULT_MAX_BYTES = 20_000_000
 # pypdf logs every oddity of a damaged file; the one-line reason in our warning is enough, and
 # an application that configures logging still sees them
@@ -132,64 +129,6 @@ def _first_line(text: str) -> str | None:
     return next((" ".join(line.split()) for line in text.split("\n") if line.strip()), None)
 
 
-# ---------------------------------------------------------------- metadata
-
-
-def _one_line(value: object) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    return " ".join(str(value).split()) or None
-
-
-def _metadata(data: object) -> tuple[dict[str, object], str | None]:
-    """The known fields of a parsed YAML mapping, cleaned up, and the first problem found if any."""
-    if data is None:
-        return {}, None
-    if not isinstance(data, dict):
-        return {}, "ignored, not a mapping of " + ", ".join(META_KEYS)
-    fields: dict[str, object] = {}
-    for key in ("title", "url", "publisher", "author"):
-        value = data.get(key)
-        if isinstance(value, list):  # several authors
-            value = ", ".join(text for item in value if (text := _one_line(item)))
-        if text := _one_line(value):
-            fields[key] = text
-    problem = None
-    if "promotes" in data:
-        promotes = [data["promotes"]] if isinstance(data["promotes"], str) else data["promotes"]
-        if isinstance(promotes, list):
-            fields["promotes"] = tuple(text for item in promotes if (text := _one_line(item)))
-        else:
-            problem = "promotes ignored, not a list of product names"
-    if "commercial" in data:
-        if isinstance(data["commercial"], bool):
-            fields["commercial"] = data["commercial"]
-        else:
-            problem = "commercial ignored, not true or false"
-    return fields, problem
-
-
-def _load_yaml(text: str, first_line: int = 1) -> tuple[dict[str, object], str | None]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return {}, "ignored, invalid YAML" + (f" (line {mark.line + first_line})" if mark else "")
-    return _metadata(data)
-
-
-def sidecar_path(path: Path) -> Path:
-    """Where a document's metadata sidecar lives: `article.txt` -> `article.txt.meta.yaml`."""
-    return path.with_name(path.name + SIDECAR_SUFFIX)
-
-
-def _read_sidecar(raw: bytes) -> tuple[dict[str, object], str | None]:
-    try:
-        return _load_yaml(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        return {}, "ignored, not UTF-8"
-
-
 # ---------------------------------------------------------------- one parser per format
 
 
@@ -226,7 +165,7 @@ def _parse_md(raw: bytes) -> _Parsed:
     text, warnings = decode_text(raw)
     meta: dict[str, object] = {}
     if front := _FRONT_MATTER.match(text):
-        meta, problem = _load_yaml(front.group(1) or "", first_line=2)
+        meta, problem = load_yaml(front.group(1) or "", first_line=2)
         if problem:
             warnings.append(f"front matter: {problem}")
         text = text[front.end() :]
@@ -350,7 +289,7 @@ def load_document_with_warnings(
         raise DocumentError(source, str(error)) from None
 
     warnings = [f"{source}: {warning}" for warning in parsed.warnings]
-    overrides, problem = _read_sidecar(sidecar_raw)
+    overrides, problem = read_sidecar(sidecar_raw)
     if problem:
         warnings.append(f"{source}{SIDECAR_SUFFIX}: {problem}")
     meta = {key: getattr(parsed, key) for key in META_KEYS} | overrides
