@@ -70,7 +70,9 @@ class KnowledgeBase:
 
     def passages(self, question: str, k: int = 8) -> list[Passage]:
         """Ranked passages without any abstention: for evaluation and debugging."""
-        widened = vocabulary.expand(question)
+        return self._search(vocabulary.expand(question), k)
+
+    def _search(self, widened: str, k: int = 8) -> list[Passage]:
         return self.retriever.search(widened, self.embedder.encode([widened])[0], k)
 
     def _ask(self, question: object) -> Answer:
@@ -81,8 +83,9 @@ class KnowledgeBase:
                           caution=safety.caution_note([], strong=False), notice=problem)
         triage = safety.triage(cleaned)
         strong = safety.needs_strong_caution(cleaned)
-        passages = self.passages(cleaned)
-        covered, reason, missing = self.covers(cleaned, passages)
+        widened = vocabulary.expand(cleaned)
+        passages = self._search(widened)
+        covered, reason, missing = self.covers(cleaned, widened, passages)
         quotes = build_quotes(self._supported(passages), self.documents) if covered else []
         sources = [(q.title, self.documents[q.doc_id].publisher, self.documents[q.doc_id].commercial)
                    for q in quotes]
@@ -93,14 +96,15 @@ class KnowledgeBase:
             return Answer(cleaned, "not_found", caution, (), safety.not_found_message(missing), reason)
         return Answer(cleaned, "answered", caution, tuple(quotes), None, reason)
 
-    def covers(self, question: str, passages: list[Passage]) -> tuple[bool, str, list[str]]:
+    def covers(self, question: str, widened: str, passages: list[Passage]) -> tuple[bool, str, list[str]]:
         """Whether the best passage really answers: close enough in meaning, and no key term missing.
 
-        Returns the verdict, the reason, and what the question names that the documents never mention.
+        `widened` is the question as `vocabulary.expand` widened it. Returns the verdict, the reason, and
+        what the question names that the documents never mention.
         """
         if not passages:
             return False, "the index is empty", []
-        if not vocabulary.shares_words(question, self.retriever.lexical.vocabulary):
+        if not vocabulary.shares_words(widened, self.retriever.lexical.vocabulary):
             return False, "no word of the question (nor a synonym) is in the documents", []
         missing = vocabulary.missing_subjects(question, self.retriever.lexical.vocabulary, self._corpus_text)
         if missing:

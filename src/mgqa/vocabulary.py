@@ -110,9 +110,9 @@ def expand(question: str) -> str:
     return question if not extra else f"{question} ({'; '.join(dict.fromkeys(extra))})"
 
 
-def shares_words(question: str, vocabulary: frozenset[str]) -> bool:
-    """Whether any content word of the question, or of a synonym it brings in, is in the documents."""
-    return any(t in vocabulary for t in terms(expand(question)))
+def shares_words(widened: str, vocabulary: frozenset[str]) -> bool:
+    """Whether any content word of a question widened by `expand` (so synonyms count) is in the documents."""
+    return any(t in vocabulary for t in terms(widened))
 
 
 def missing_subjects(question: str, vocabulary: frozenset[str], corpus_text: str) -> list[str]:
