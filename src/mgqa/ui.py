@@ -71,17 +71,12 @@ class Library:
         if not self._reloading.acquire(blocking=False):
             return False  # another question is loading it; this one is answered from the current index
         try:
-            old = self.kb
-            settings = replace(self.settings, model=old.embedder.model_id)
-            fresh = KnowledgeBase.load(settings.index_dir, settings=settings, embedder=old.embedder,
-                                       mode=old.retriever.mode)
-            fresh.coverage = old.coverage
-            self.kb = fresh
-            log.info("now answering from %s, built outside the app", fresh.data.build)
+            self.kb = self._load_live()
+            log.info("now answering from %s, built outside the app", self.kb.data.build)
             return True
         except (StoreError, ModelError) as err:
             self._unusable = live  # not retried on every question; the next build is
-            log.warning("still answering from %s: the new build can't be loaded (%s)", old.data.build, err)
+            log.warning("still answering from %s: the new build can't be loaded (%s)", self.kb.data.build, err)
             return False
         finally:
             self._reloading.release()
@@ -93,17 +88,23 @@ class Library:
             raise BuildError("a rebuild is already running: wait for it to finish, then try again")
         try:
             added = add_uploads(uploads, self.settings.docs_dir) if uploads else []
-            old = self.kb
-            settings = replace(self.settings, model=old.embedder.model_id)  # the index must match the embedder
-            report = build(settings, embedder=old.embedder, progress=progress)
+            report = build(self._settings(), embedder=self.kb.embedder, progress=progress)
             if report.changed:
-                fresh = KnowledgeBase.load(settings.index_dir, settings=settings, embedder=old.embedder,
-                                           mode=old.retriever.mode)
-                fresh.coverage = old.coverage
-                self.kb = fresh
+                self.kb = self._load_live()
             return report, added
         finally:
             self._rebuilding.release()
+
+    def _settings(self) -> Settings:
+        return replace(self.settings, model=self.kb.embedder.model_id)  # the index must match the embedder
+
+    def _load_live(self) -> KnowledgeBase:
+        """The live build, read with the loaded model, ranking mode and thresholds: no model load, no drift."""
+        settings, old = self._settings(), self.kb
+        fresh = KnowledgeBase.load(settings.index_dir, settings=settings, embedder=old.embedder,
+                                   mode=old.retriever.mode)
+        fresh.coverage = old.coverage
+        return fresh
 
 
 # ---------------------------------------------------------------- the Gradio app
