@@ -198,7 +198,8 @@ def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str 
         unlock = gr.Button("Unlock", elem_id="mgqa-unlock", scale=1)
     unlocked = gr.Markdown(elem_id="mgqa-unlocked")
     with gr.Column(visible=False) as admin:
-        files = gr.File(label=f"Documents to add ({', '.join(documents.SUPPORTED)}; up to 20 MB each)",
+        limit = f"up to {UPLOAD_MAX_BYTES // 1_000_000} MB each"
+        files = gr.File(label=f"Documents to add ({', '.join(documents.SUPPORTED)}; {limit})",
                         file_count="multiple", file_types=list(documents.SUPPORTED), type="filepath",
                         elem_id="mgqa-upload", height=160)
         rebuild = gr.Button("Add files and rebuild the index", variant="primary", elem_id="mgqa-rebuild")
