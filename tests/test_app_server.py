@@ -27,7 +27,7 @@ def client(app_server):
     """A program of the operator's: it sends the admin password with uploads, as the README says."""
     from gradio_client import Client
 
-    from mgqa.uploads import ADMIN_HEADER
+    from mgqa.access import ADMIN_HEADER
 
     client = Client(app_server.url, verbose=False, analytics_enabled=False, download_files=False,
                     headers={ADMIN_HEADER: app_server.password})
@@ -100,7 +100,7 @@ def test_monitoring_and_run_history_are_off(app_server):
 
 
 def test_uploads_are_refused_without_the_admin_password_or_the_unlock_cookie(app_server):
-    from mgqa.uploads import ADMIN_HEADER, UPLOAD_COOKIE
+    from mgqa.access import ADMIN_HEADER, UPLOAD_COOKIE
 
     assert post_upload(app_server.url) == 403
     assert post_upload(app_server.url, {ADMIN_HEADER: "wrong password"}) == 403
@@ -109,8 +109,8 @@ def test_uploads_are_refused_without_the_admin_password_or_the_unlock_cookie(app
 
 
 def test_without_an_admin_password_no_upload_is_accepted(app_server):
+    from mgqa.access import ADMIN_HEADER
     from mgqa.ui import BackgroundServer, create_app
-    from mgqa.uploads import ADMIN_HEADER
 
     with BackgroundServer(create_app(app_server.library, admin_password="")) as server:
         assert post_upload(server.url) == 403
@@ -122,7 +122,7 @@ def test_rebuild_needs_the_password(app_server, client, tmp_path):
     from gradio_client import handle_file
 
     upload = write(tmp_path, "sneaky.txt", "Sneaky\n\nMagnesium sneaky facts.\n")
-    status, *_ = client.predict("wrong password", [handle_file(str(upload))], api_name="/rebuild")
+    status, *_ = client.predict("wrong password", [handle_file(str(upload))], False, api_name="/rebuild")
     assert "Wrong password" in status
     assert not (app_server.settings.docs_dir / "sneaky.txt").exists()
 
@@ -132,7 +132,7 @@ def test_a_rejected_upload_leaves_the_old_index_answering(app_server, client, tm
 
     before = app_server.library.kb
     upload = write(tmp_path, "binary.txt", b"\x00\x01\x02\x03 not text")
-    status, *_ = client.predict(app_server.password, [handle_file(str(upload))], api_name="/rebuild")
+    status, *_ = client.predict(app_server.password, [handle_file(str(upload))], False, api_name="/rebuild")
     assert "Rebuild failed" in status and "previous index is still answering" in status
     assert app_server.library.kb is before
     assert client.predict("How much magnesium do adults take each day?", api_name="/ask")["status"] == "answered"
@@ -142,9 +142,9 @@ def test_upload_and_rebuild_then_answers_quote_the_new_document(app_server, clie
     from gradio_client import handle_file
 
     upload = write(tmp_path, "threonate.txt", NEW_DOC)
-    status, _info, table, _files = client.predict(app_server.password, [handle_file(str(upload))],
+    status, _info, table, _files = client.predict(app_server.password, [handle_file(str(upload))], False,
                                                   api_name="/rebuild")
-    assert status.startswith("**Rebuilt:**") and "threonate.txt" in status
+    assert status.startswith("<p><strong>Rebuilt:</strong>") and "threonate.txt" in status
     assert "Magnesium Threonate" in json.dumps(table)
     result = client.predict("Does magnesium threonate cross the blood brain barrier?", api_name="/ask")
     assert result["quotes"][0]["doc_id"] == "threonate"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -426,3 +427,32 @@ def test_iter_document_files_is_recursive_sorted_and_skips_hidden_and_sidecars(t
         write(tmp_path, name, "text")
     found = [path.relative_to(tmp_path).as_posix() for path in iter_document_files(tmp_path)]
     assert found == ["a/c.html", "a/z.md", "b.txt", "x.docx"]
+
+
+def test_utf8_with_one_broken_byte_stays_utf8_and_says_so(tmp_path):
+    path = write(tmp_path, "mixed.txt", "Magnésium — the “mineral” of nerves.\n".encode() + b"One bad \xff byte.\n")
+    doc, warnings = load_document_with_warnings(path, tmp_path)
+    assert "Magnésium — the “mineral” of nerves." in doc.text  # no mojibake of the good UTF-8
+    assert warnings == ["mixed.txt: 1 byte(s) not valid UTF-8 shown as \ufffd (the rest read as UTF-8)"]
+
+
+def test_another_encoding_is_detected_for_the_whole_file_and_named(tmp_path):
+    text = "Магний помогает нервам. Это минерал, который нужен организму каждый день.\n"
+    path = write(tmp_path, "ru.txt", text.encode("cp1251"))
+    doc, warnings = load_document_with_warnings(path, tmp_path)
+    assert doc.text.startswith("Магний помогает нервам.")
+    assert warnings == ["ru.txt: read as Windows-1251 (not valid UTF-8)"]
+
+
+def test_links_and_special_files_are_skipped_with_a_warning(tmp_path):
+    outside = write(tmp_path / "outside", "secret.txt", "Secret\n\nThe secret is here.\n")
+    docs = tmp_path / "docs"
+    write(docs, "good.txt", "Good\n\nMagnesium is a mineral.\n")
+    (docs / "passwd.txt").symlink_to(outside)
+    (docs / "linked").symlink_to(outside.parent, target_is_directory=True)
+    os.mkfifo(docs / "pipe.txt")
+    loaded, warnings = load_documents(docs)
+    assert [doc.source for doc in loaded] == ["good.txt"]
+    assert "skipped passwd.txt: a link (links are not followed)" in warnings
+    assert "skipped linked: a link (links are not followed)" in warnings
+    assert "skipped pipe.txt: not a regular file" in warnings

@@ -1,4 +1,4 @@
-"""Uploads: plain names, whole-batch checks before any copy, and only the operator may upload."""
+"""Uploads: plain names, whole-batch checks before any copy, never a silent replacement."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fakes import write
-from mgqa.uploads import UploadError, UploadGate, add_uploads, password_ok, safe_filename
+from mgqa.uploads import BACKUP_DIR, UploadError, add_uploads, safe_filename
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -39,21 +39,19 @@ def test_uploads_are_checked_before_any_is_copied(tmp_path: Path):
     assert [p.name for p in docs.iterdir()] == ["good.md"]  # no staging leftovers
 
 
-def test_password_check():
-    assert password_ok("s3cret", "s3cret")
-    assert not password_ok("wrong", "s3cret")
-    assert not password_ok("", "")
-    assert not password_ok("anything", None)
-    assert not password_ok(None, "s3cret")
-
-
-def test_the_gate_lets_through_the_unlock_token_or_the_password_and_nothing_else():
-    gate = UploadGate("s3cret")
-    assert gate.allows(gate.token, None) and gate.allows(None, "s3cret")
-    assert not gate.allows(None, None) and not gate.allows("guess", "wrong") and not gate.allows("", "")
-    assert UploadGate("s3cret").token != gate.token  # a token is good for one process only
-
-
-def test_without_a_password_the_gate_lets_nothing_through():
-    gate = UploadGate(None)
-    assert not gate.allows("", "") and not gate.allows(gate.token, None) and not gate.allows(None, "anything")
+def test_a_same_name_upload_is_refused_unless_replacing_and_the_old_version_is_kept(tmp_path: Path):
+    docs = tmp_path / "docs"
+    write(docs, "notes.md", "# Old\n\nOld text about magnesium.\n")
+    write(docs, "notes.md.meta.yaml", "publisher: Old Publisher\nurl: https://old.example.org/notes\n")
+    new = write(tmp_path / "in", "notes.md", "# New\n\nNew text about zinc.\n")
+    with pytest.raises(UploadError, match="already in the library"):
+        add_uploads([str(new)], docs)
+    assert "Old text" in (docs / "notes.md").read_text()
+    [line] = add_uploads([str(new)], docs, replace=True)
+    assert line.startswith("notes.md (replaced") and "notes.md.meta.yaml" in line
+    assert "New text" in (docs / "notes.md").read_text()
+    # the old publisher's metadata went with the old text: it can't be credited with the new one
+    assert not (docs / "notes.md.meta.yaml").exists()
+    backups = sorted(p.name for p in (docs / BACKUP_DIR).iterdir())
+    assert [name.rsplit(".", 1)[0] for name in backups] == ["notes.md", "notes.md.meta.yaml"]
+    assert "Old text" in (docs / BACKUP_DIR / backups[0]).read_text()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class BuildReport:
     seconds: float = 0.0
     full: bool = False  # model or chunker settings changed, so everything was re-embedded
     warnings: tuple[str, ...] = field(default=())
+    skipped: tuple[str, ...] = ()  # sources of files that were not indexed (each has a warning)
 
     @property
     def changed(self) -> bool:
@@ -57,7 +59,31 @@ def is_fresh(settings: Settings) -> bool:
 
 
 def build(settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport:
-    """Bring settings.index_dir up to date with settings.docs_dir; embed only what changed."""
+    """Bring settings.index_dir up to date with settings.docs_dir; embed only what changed.
+
+    Raises BuildError (or StoreError) with one line saying what to do; the previous index stays live.
+    """
+    try:
+        return _build(settings, embedder, progress)
+    except OSError as err:  # disk full, a read-only or unusable folder: the staged build was removed
+        raise BuildError(disk_problem(err, settings.index_dir)) from None
+
+
+def disk_problem(err: OSError, index_dir: Path) -> str:
+    """An OS error during a build as one line naming what to do."""
+    where = err.filename or index_dir
+    if err.errno == errno.ENOSPC:
+        advice = "the disk is full: free some space, then build again"
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = "no permission to write there (or a read-only disk): give a writable --index folder"
+    elif err.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        advice = f"{index_dir} must be a folder: give another --index path"
+    else:
+        advice = err.strerror or type(err).__name__
+    return f"can't build the index at {where}: {advice}; the previous index, if any, is unchanged"
+
+
+def _build(settings: Settings, embedder: Embedder | None, progress: Progress | None) -> BuildReport:
     began = time.perf_counter()
     progress = progress or (lambda fraction, message: None)
     with store.build_lock(settings.index_dir):
@@ -78,14 +104,18 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
         fresh_docs = [d for d in docs if d.doc_id not in reuse]
         embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
         progress(0.1, f"embedding {len(fresh_docs)} document(s)")
-        fresh = _embed(fresh_docs, embedder, settings, progress)
+        fresh, too_big = _embed(fresh_docs, embedder, settings, progress)
         parts = {**reuse, **fresh}
         empty = [d for d in docs if not parts[d.doc_id].chunks]
-        warnings += [f"skipped {d.source}: nothing to quote (only headings)" for d in empty]
+        warnings += [f"skipped {d.source}: nothing to quote (only headings)" for d in empty
+                     if d.doc_id not in too_big]
+        warnings += too_big.values()
+        skipped = tuple(sorted(d.source for d in empty))
         docs = [d for d in docs if parts[d.doc_id].chunks]
         if not docs:
             raise BuildError(f"no document in {settings.docs_dir} has text to quote; the index was left as it was")
         report = _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files)
+        report = replace(report, skipped=skipped)
     progress(1.0, "done")
     return report
 
@@ -101,12 +131,19 @@ class _Part:
     indexed_at: str
 
 
-def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progress: Progress) -> dict[str, _Part]:
+def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progress: Progress
+           ) -> tuple[dict[str, _Part], dict[str, str]]:
+    """The parts of docs, embedded; and the documents over the passage limit (left empty) with a warning each."""
     chunk_settings = chunking.ChunkSettings(settings.chunk_tokens, settings.overlap_sentences)
     now = _now()
-    out = {}
+    out, too_big = {}, {}
     for number, doc in enumerate(docs):
         chunks = chunking.chunk_document(doc, embedder.count_tokens, chunk_settings)
+        if len(chunks) > settings.max_passages:
+            too_big[doc.doc_id] = (f"skipped {doc.source}: {len(chunks):,} passages is over the limit of "
+                                   f"{settings.max_passages:,} per document (MGQA_MAX_PASSAGES); split it or "
+                                   "raise the limit")
+            chunks = []
         section_of = {span: chunk.section for chunk in chunks for span in chunk.sentences}
         sentences = sorted(section_of)
         texts = [chunking.embedding_text(c) for c in chunks] + \
@@ -114,7 +151,7 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
         vectors = embedder.encode(texts, progress=len(texts) > 256)
         out[doc.doc_id] = _Part(chunks, vectors[:len(chunks)], sentences, vectors[len(chunks):], now)
         progress(0.1 + 0.8 * (number + 1) / len(docs), f"embedded {doc.source}")
-    return out
+    return out, too_big
 
 
 def _reusable(index_dir: Path, old_docs: dict, docs: list[Document]) -> dict[str, _Part]:

@@ -65,7 +65,11 @@ class _Parsed:
 
 
 def decode_text(raw: bytes) -> tuple[str, list[str]]:
-    """Bytes -> text with "\\n" newlines: UTF-8 (BOM dropped), UTF-16 with a BOM, else Windows-1252."""
+    """Bytes -> text with "\\n" newlines, one encoding for the whole file, and a warning naming it when not UTF-8.
+
+    UTF-8 (BOM dropped) or UTF-16 with a BOM; UTF-8 with a few broken bytes stays UTF-8 with those bytes
+    shown as U+FFFD (said in a warning); anything else is decoded whole in the encoding detected for it.
+    """
     warnings = []
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = raw.decode("utf-16", errors="replace")  # garbage becomes U+FFFD, caught below
@@ -75,12 +79,35 @@ def decode_text(raw: bytes) -> tuple[str, list[str]]:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            # older Windows editors save cp1252; its five unassigned bytes become U+FFFD
-            text = raw.decode("cp1252", errors="replace")
-            warnings.append("read as Windows-1252 (not valid UTF-8)")
+            text, note = _decode_not_utf8(raw)
+            warnings.append(note)
     if _looks_binary(text):
         raise _Unusable("not a text file")
     return text.replace("\r\n", "\n").replace("\r", "\n"), warnings
+
+
+def _decode_not_utf8(raw: bytes) -> tuple[str, str]:
+    """Text that is not valid UTF-8: mostly-UTF-8 with stray bytes, or a whole file in another encoding."""
+    text = raw.decode("utf-8-sig", errors="replace")
+    broken = text.count("\ufffd")
+    multibyte = sum(1 for char in text if char > "\x7f" and char != "\ufffd")
+    if multibyte and broken <= max(3, len(raw) // 1000):  # real UTF-8 with a few damaged bytes
+        return text, f"{broken} byte(s) not valid UTF-8 shown as \ufffd (the rest read as UTF-8)"
+    from charset_normalizer import from_bytes  # only for the rare file that isn't UTF-8
+
+    best = from_bytes(raw).best()
+    encoding = "cp1252"  # what most non-UTF-8 web pages and Windows editors use, when it fits as well as any
+    if best is not None and "cp1252" not in best.could_be_from_charset:
+        encoding = best.encoding
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        encoding, text = "cp1252", raw.decode("cp1252", errors="replace")
+    return text, f"read as {_ENCODING_NAMES.get(encoding, encoding)} (not valid UTF-8)"
+
+
+_ENCODING_NAMES = {"cp1252": "Windows-1252", "cp1251": "Windows-1251", "cp1250": "Windows-1250",
+                   "latin_1": "ISO-8859-1", "shift_jis": "Shift JIS", "gb18030": "GB18030", "big5": "Big5"}
 
 
 def _looks_binary(text: str) -> bool:
@@ -252,7 +279,7 @@ def file_digest(path: Path) -> str:
     with path.open("rb") as file:
         digest = hashlib.file_digest(file, "sha256")
     sidecar = sidecar_path(path)
-    if sidecar.is_file():
+    if sidecar.is_file() and not sidecar.is_symlink():
         digest.update(sidecar.read_bytes())
     return digest.hexdigest()
 
@@ -278,7 +305,7 @@ def load_document_with_warnings(
                 source, f"the file is {_size(size)}, over the {_size(max_bytes)} limit (MGQA_MAX_FILE_BYTES)"
             )
         raw = path.read_bytes()
-        sidecar_raw = sidecar.read_bytes() if sidecar.is_file() else b""
+        sidecar_raw = sidecar.read_bytes() if sidecar.is_file() and not sidecar.is_symlink() else b""
     except OSError as error:
         raise DocumentError(source, f"could not read it ({error.strerror or error})") from None
     if not raw:
@@ -315,17 +342,33 @@ def load_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) ->
     return load_document_with_warnings(path, root, max_bytes)[0]
 
 
-def _visible_files(folder: Path) -> list[Path]:
-    """Every file under folder, sorted, leaving out hidden files and folders (`.git`, `.DS_Store`)."""
-    found = []
+def _scan(folder: Path) -> tuple[list[Path], list[str]]:
+    """Every regular file under folder, sorted, leaving out hidden files and folders (`.git`, `.backup`), and
+    warnings naming what was left out for safety: links (which could point anywhere) and special files."""
+    found, refused = [], []
     for directory, subdirs, names in os.walk(folder):
-        subdirs[:] = [name for name in subdirs if not name.startswith(".")]
-        found += [Path(directory, name) for name in names if not name.startswith(".")]
-    return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
+        for name in [*subdirs, *names]:
+            path = Path(directory, name)
+            if not name.startswith(".") and path.is_symlink():
+                refused.append(f"skipped {path.relative_to(folder).as_posix()}: a link (links are not followed)")
+        subdirs[:] = [name for name in subdirs if not name.startswith(".") and not Path(directory, name).is_symlink()]
+        for name in names:
+            path = Path(directory, name)
+            if name.startswith(".") or path.is_symlink():
+                continue
+            if path.is_file():
+                found.append(path)
+            else:
+                refused.append(f"skipped {path.relative_to(folder).as_posix()}: not a regular file")
+    return sorted(found, key=lambda path: path.relative_to(folder).as_posix()), sorted(refused)
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    return _scan(folder)[0]
 
 
 def iter_document_files(folder: Path) -> list[Path]:
-    """The candidate document files: recursive, sorted, skipping hidden files/dirs and sidecars."""
+    """The candidate document files: recursive, sorted, skipping hidden files/dirs, links and sidecars."""
     if not folder.is_dir():
         raise DocumentError(str(folder), "not a folder" if folder.exists() else "no such folder")
     return [path for path in _visible_files(folder) if not path.name.endswith(SIDECAR_SUFFIX)]
@@ -348,7 +391,8 @@ def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[li
             continue
         documents.append(replace(document, doc_id=ids[source]))
         warnings += notes
-    return sorted(documents, key=lambda document: document.doc_id), warnings + _orphan_sidecars(folder)
+    return sorted(documents, key=lambda document: document.doc_id), \
+        warnings + _orphan_sidecars(folder) + _scan(folder)[1]
 
 
 def _orphan_sidecars(folder: Path) -> list[str]:

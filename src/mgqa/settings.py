@@ -17,6 +17,7 @@ class Settings:
     chunk_tokens: int = 128  # target passage size in model word pieces (the model was trained on 128)
     overlap_sentences: int = 1
     max_file_bytes: int = 20_000_000
+    max_passages: int = 5_000  # per document: a bigger one is skipped, not left embedding for hours
     batch_size: int = 32
     top_k: int = 3
 

@@ -36,7 +36,7 @@ def _csp_hash(source: str) -> str:
 # Only this page's own style and script may run: an escaped document can't add any, and a CSP makes sure.
 HEADERS = {
     "Content-Security-Policy": f"default-src 'none'; style-src {_csp_hash(_STYLE)}; script-src {_csp_hash(_SCRIPT)}; "
-                               "base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+                               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mgqa import documents, formatting, store
+from mgqa.access import UPLOAD_COOKIE, Gate, Throttle, client_address, password_ok
 from mgqa.answer import Answer
 from mgqa.build import BuildError, BuildReport, build
 from mgqa.documents import DocumentError
@@ -25,7 +26,7 @@ from mgqa.kb import KnowledgeBase
 from mgqa.settings import Settings
 from mgqa.source_view import add_source_route
 from mgqa.store import StoreError
-from mgqa.uploads import UPLOAD_COOKIE, UPLOAD_MAX_BYTES, UploadError, UploadGate, add_uploads, password_ok
+from mgqa.uploads import UPLOAD_MAX_BYTES, UploadError, add_uploads, safe_filename
 
 if TYPE_CHECKING:
     import fastapi
@@ -36,6 +37,7 @@ SET_UPLOAD_COOKIE = f"(t) => {{ if (t) document.cookie = '{UPLOAD_COOKIE}=' + t 
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+MAX_TURNS = 50  # questions kept in a chat: a session can't grow the server's memory without bound
 ASK_CONCURRENCY = 4  # torch and numpy release the GIL, so a few questions overlap; more only fight for the cores
 EXAMPLES = [
     "Can magnesium help repair nerve damage?",
@@ -81,19 +83,32 @@ class Library:
         finally:
             self._reloading.release()
 
-    def rebuild(self, uploads: Sequence[str] = (), progress: Callable[[float, str], None] | None = None
-                ) -> tuple[BuildReport, list[str]]:
-        """Add uploaded files to the documents folder, rebuild, then swap in the new index (same embedder)."""
+    def rebuild(self, uploads: Sequence[str] = (), progress: Callable[[float, str], None] | None = None,
+                replace_existing: bool = False) -> tuple[BuildReport, list[str]]:
+        """Add uploaded files to the documents folder, rebuild, then swap in the new index (same embedder).
+
+        An upload the build skips (nothing to quote, over the passage limit) is taken out of the documents
+        folder again, so it is not retried on every rebuild; the report's warnings say so.
+        """
         if not self._rebuilding.acquire(blocking=False):
             raise BuildError("a rebuild is already running: wait for it to finish, then try again")
         try:
-            added = add_uploads(uploads, self.settings.docs_dir) if uploads else []
+            added = add_uploads(uploads, self.settings.docs_dir, replace=replace_existing) if uploads else []
             report = build(self._settings(), embedder=self.kb.embedder, progress=progress)
+            report = self._drop_skipped_uploads(report, [line.split(" ", 1)[0] for line in added])
             if report.changed:
                 self.kb = self._load_live()
             return report, added
         finally:
             self._rebuilding.release()
+
+    def _drop_skipped_uploads(self, report: BuildReport, names: list[str]) -> BuildReport:
+        dropped = []
+        for name in names:
+            if name in report.skipped:
+                (self.settings.docs_dir / name).unlink(missing_ok=True)
+                dropped.append(f"{name} was taken out of the documents folder again: it was not indexed")
+        return replace(report, warnings=report.warnings + tuple(dropped)) if dropped else report
 
     def _settings(self) -> Settings:
         return replace(self.settings, model=self.kb.embedder.model_id)  # the index must match the embedder
@@ -122,9 +137,11 @@ def _gradio():
     return gradio
 
 
-def build_app(library: Library, admin_password: str | None = None, upload_token: str = "") -> gr.Blocks:
+def build_app(library: Library, admin_password: str | None = None, upload_token: str = "",
+              throttle: Throttle | None = None) -> gr.Blocks:
     """The Blocks app: a chat tab and a knowledge-base tab; `ask` is its only public API endpoint."""
     gr = _gradio()
+    throttle = throttle or Throttle()
     with gr.Blocks(title="Magnesium & nerve health: ask the documents", analytics_enabled=False,
                    delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Ask the documents about magnesium and nerve health\n"
@@ -133,7 +150,7 @@ def build_app(library: Library, admin_password: str | None = None, upload_token:
         with gr.Tab("Ask"):
             _chat_tab(gr, library)
         with gr.Tab("Knowledge base"):
-            info, table = _kb_tab(gr, library, admin_password, upload_token)
+            info, table = _kb_tab(gr, library, admin_password, upload_token, throttle)
 
         def ask(question: str) -> dict:
             """Answer one question: verbatim quotes, a caution note and a status, as JSON."""
@@ -148,6 +165,9 @@ def _chat_tab(gr, library: Library) -> None:
     chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="mgqa-chat", height=620, sanitize_html=True,
                          render_markdown=True, latex_delimiters=[], feedback_options=None, buttons=[],
                          allow_file_downloads=False, placeholder="Ask a question below, or pick an example.")
+    # The conversation is kept on the server, per browser session: the chat is only ever an output, so a client
+    # can't send a crafted history (say, a "file" message naming a server path) for Gradio to process.
+    history = gr.State([])
     with gr.Row(equal_height=True):
         question = gr.Textbox(label="Your question", show_label=False, container=False, elem_id="mgqa-question",
                               placeholder="Type your question, e.g. Can magnesium help with tingling feet?",
@@ -157,16 +177,18 @@ def _chat_tab(gr, library: Library) -> None:
         with gr.Column(scale=6):
             gr.Examples(EXAMPLES, inputs=question, label="Example questions", api_visibility="private")
         with gr.Column(scale=1, min_width=90):
-            gr.ClearButton([question, chatbot], value="Clear", elem_id="mgqa-clear", api_visibility="private")
+            clear = gr.ClearButton([question, chatbot], value="Clear", elem_id="mgqa-clear", api_visibility="private")
+    clear.click(lambda: [], None, history, api_visibility="private", queue=False)
 
-    def respond(text: str, history: list | None) -> tuple[str, list]:
+    def respond(text: str, turns: list | None) -> tuple[str, list, list]:
         answer = library.ask(text)
-        turn = [{"role": "user", "content": formatting.format_question(text)},
-                {"role": "assistant", "content": formatting.format_answer(answer)}]
-        return "", list(history or []) + turn
+        turns = list(turns or [])[-2 * MAX_TURNS + 2:] + [
+            {"role": "user", "content": formatting.format_question(text)},
+            {"role": "assistant", "content": formatting.format_answer(answer)}]
+        return "", turns, turns
 
     for event in (question.submit, ask_button.click):
-        event(respond, [question, chatbot], [question, chatbot], api_visibility="private",
+        event(respond, [question, history], [question, chatbot, history], api_visibility="private",
               concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
 
 
@@ -176,7 +198,7 @@ def _kb_facts(library: Library) -> tuple[str, list[list[object]]]:
     return formatting.index_summary(manifest), formatting.documents_table(manifest)
 
 
-def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str = ""):
+def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str, throttle: Throttle):
     summary, rows = _kb_facts(library)
     gr.Markdown("### The documents answers are quoted from")
     info = gr.HTML(summary, elem_id="mgqa-index")
@@ -196,49 +218,90 @@ def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str 
     with gr.Row(equal_height=True):
         password = gr.Textbox(label="Admin password", type="password", elem_id="mgqa-password", scale=4)
         unlock = gr.Button("Unlock", elem_id="mgqa-unlock", scale=1)
-    unlocked = gr.Markdown(elem_id="mgqa-unlocked")
+    unlocked = gr.HTML(elem_id="mgqa-unlocked")
     with gr.Column(visible=False) as admin:
-        limit = f"up to {UPLOAD_MAX_BYTES // 1_000_000} MB each"
+        limit = f"up to {UPLOAD_MAX_BYTES // 1_000_000} MB and {library.settings.max_passages:,} passages each"
         files = gr.File(label=f"Documents to add ({', '.join(documents.SUPPORTED)}; {limit})",
                         file_count="multiple", file_types=list(documents.SUPPORTED), type="filepath",
                         elem_id="mgqa-upload", height=160)
+        replace_existing = gr.Checkbox(False, label="Replace documents with the same name (the old version is kept "
+                                       "as a backup)", elem_id="mgqa-replace")
         rebuild = gr.Button("Add files and rebuild the index", variant="primary", elem_id="mgqa-rebuild")
-        status = gr.Markdown(elem_id="mgqa-status")
+        status = gr.HTML(elem_id="mgqa-status")  # HTML, every piece escaped: no markdown is applied to file text
 
     token = gr.Textbox(visible=False, elem_id="mgqa-upload-token")
 
-    def on_unlock(given: str):
+    def checked(given: object, request: gr.Request | None) -> str | None:
+        """None if the password is right; else the message to show (a wrong password, or wait: guessing)."""
+        client = client_address(request) if request is not None else "unknown"
+        wait = throttle.retry_after(client)
+        if wait > 0:
+            return f"<strong>Too many wrong passwords.</strong> Wait {int(wait) + 1} s, then try again."
         if password_ok(given, admin_password):
-            return gr.update(visible=True), "Unlocked: add documents below, then rebuild.", upload_token
-        time.sleep(1)  # slows down guessing
-        return gr.update(visible=False), "**Wrong password.**", ""
+            throttle.succeeded(client)
+            return None
+        throttle.failed(client)
+        return "<strong>Wrong password.</strong>"
 
-    def on_rebuild(given: str, uploads: list[str] | None, progress=gr.Progress()):
-        if not password_ok(given, admin_password):  # checked again: the button is not the lock
-            time.sleep(1)
-            return "**Wrong password:** unlock again.", *_kb_facts(library), uploads
+    def on_unlock(given: str, request: gr.Request):
+        refused = checked(given, request)
+        if refused is None:
+            return gr.update(visible=True), "Unlocked: add documents below, then rebuild.", upload_token
+        return gr.update(visible=False), refused, ""
+
+    def on_rebuild(given: str, uploads: list[str] | None, replace_them: bool, request: gr.Request,
+                   progress=gr.Progress()):
+        refused = checked(given, request)  # checked again: the button is not the lock
+        if refused is not None:
+            return f"{refused} Unlock again.", *_kb_facts(library), uploads
+        names = [Path(upload).name for upload in uploads or []]
         try:
-            report, added = library.rebuild(list(uploads or []), lambda f, m: progress(f, desc=m))
+            report, added = library.rebuild(list(uploads or []), lambda f, m: progress(f, desc=m),
+                                            replace_existing=bool(replace_them))
         except (UploadError, BuildError, StoreError, DocumentError, ModelError) as err:
-            return f"**Rebuild failed:** {html.escape(str(err))}\n\nThe previous index is still answering.", \
-                *_kb_facts(library), uploads
+            return rebuild_failed(str(err), names, library.settings.docs_dir), *_kb_facts(library), uploads
         except Exception:  # a person is waiting on this page: log the traceback, show a sentence
             log.exception("rebuild failed")
-            return "**Rebuild failed** unexpectedly; the previous index is still answering. See the server log.", \
+            return rebuild_failed("an unexpected error; see the server log", names, library.settings.docs_dir), \
                 *_kb_facts(library), uploads
-        lines = [f"**Rebuilt:** {html.escape(report.summary())}."]
-        if added:
-            lines.append(f"Added: {html.escape(', '.join(added))}.")
-        lines += [f"- {html.escape(w)}" for w in report.warnings]
-        return "\n\n".join(lines), *_kb_facts(library), None
+        return rebuild_done(report, added), *_kb_facts(library), None
 
+    for handler in (on_unlock, on_rebuild):  # gradio finds the request by its type; `gr` is no module global here
+        handler.__annotations__["request"] = gr.Request
     for unlocking in (unlock.click, password.submit):  # the token, in a cookie, is what lets uploads through
         unlocking(on_unlock, password, [admin, unlocked, token], api_visibility="private").then(
             None, token, None, js=SET_UPLOAD_COOKIE, api_visibility="private")
-    # undocumented, not private: an operator's script may call it too, and the password guards it either way
-    rebuild.click(on_rebuild, [password, files], [status, info, table, files], api_name="rebuild",
-                  api_visibility="undocumented", concurrency_limit=1, concurrency_id="rebuild")
+    # undocumented, not private: an operator's script may call it too, and the password guards it either way.
+    # Not limited to one at a time here: Library.rebuild tells a second rebuild at once that one is running,
+    # and a wrong password is answered at once instead of queueing behind a real rebuild.
+    rebuild.click(on_rebuild, [password, files, replace_existing], [status, info, table, files], api_name="rebuild",
+                  api_visibility="undocumented", concurrency_limit=4, concurrency_id="rebuild")
     return info, table
+
+
+def rebuild_done(report: BuildReport, added: list[str]) -> str:
+    """What a rebuild did, as escaped HTML: nothing from a file name or a document is interpreted."""
+    lines = [f"<p><strong>Rebuilt:</strong> {html.escape(report.summary())}.</p>"]
+    if added:
+        lines.append(f"<p>Added: {html.escape('; '.join(added))}.</p>")
+    if report.warnings:
+        lines.append("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in report.warnings) + "</ul>")
+    return "".join(lines)
+
+
+def rebuild_failed(reason: str, uploads: list[str], docs_dir: Path) -> str:
+    """Why a rebuild failed and exactly where each upload is now, as escaped HTML."""
+    where = []
+    for name in uploads:
+        try:
+            kept = (Path(docs_dir) / safe_filename(name)).is_file()
+        except UploadError:
+            kept = False
+        where.append(f"{name} is in the documents folder and will be indexed by the next rebuild" if kept
+                     else f"{name} was not added")
+    uploads_line = f"<p>{html.escape('; '.join(where))}.</p>" if where else ""
+    return (f"<p><strong>Rebuild failed:</strong> {html.escape(reason)}</p>{uploads_line}"
+            "<p>The previous index is still answering.</p>")
 
 
 # ---------------------------------------------------------------- serving
@@ -255,15 +318,21 @@ def create_app(library: Library, admin_password: str | None = None) -> fastapi.F
     from fastapi import FastAPI
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    gate = UploadGate(admin_password)
+    gate = Gate(admin_password)
     app.middleware("http")(gate)
+    app.state.mgqa_throttle = gate.throttle
     add_source_route(app, lambda: library.kb.documents)  # before the mount: "/" would catch everything
     theme = gr.themes.Soft(primary_hue="teal", font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
                            font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])  # no web-font requests
-    return gr.mount_gradio_app(
-        app, build_app(library, admin_password, gate.token), path="/", footer_links=["api"], run_history=False,
+    demo = build_app(library, admin_password, gate.token, gate.throttle)
+    app = gr.mount_gradio_app(
+        app, demo, path="/", footer_links=["api"], run_history=False,
         show_error=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
         max_file_size=UPLOAD_MAX_BYTES, theme=theme, css=formatting.CSS)
+    # Gradio checks that a file named in a request was uploaded through it only once `launch()` has set this;
+    # a mounted app never launches, and without the check any client could have any server file copied out.
+    demo.has_launched = True
+    return app
 
 
 def load_library(index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> Library:

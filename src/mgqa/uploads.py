@@ -1,16 +1,15 @@
 """What an operator adds to the documents folder from the web app, and who may add it.
 
 Uploads are checked whole before any is copied, and copied so a build running meanwhile never reads half a
-file. Gradio takes uploads from anyone who can reach the page: `UploadGate` lets through only the operator's.
+file. Who may upload at all is `access.Gate`'s business.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
-import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,8 +17,7 @@ from mgqa import documents
 from mgqa.documents import DocumentError
 
 UPLOAD_MAX_BYTES = 20_000_000
-UPLOAD_COOKIE = "mgqa_upload"
-ADMIN_HEADER = "X-MGQA-Admin"
+BACKUP_DIR = ".backup"  # hidden: never indexed
 
 
 class UploadError(ValueError):
@@ -39,8 +37,14 @@ def safe_filename(name: str) -> str:
     return f"{clean}.{ext}"
 
 
-def add_uploads(paths: Sequence[str], docs_dir: Path, max_bytes: int = UPLOAD_MAX_BYTES) -> list[str]:
-    """Check every upload reads as a document, then copy them all into docs_dir; nothing is copied if one fails."""
+def add_uploads(paths: Sequence[str], docs_dir: Path, max_bytes: int = UPLOAD_MAX_BYTES,
+                replace: bool = False) -> list[str]:
+    """Check every upload reads as a document, then copy them all into docs_dir; nothing is copied if one fails.
+
+    A file whose name is already in docs_dir is refused unless `replace`: then the previous version, with its
+    sidecar metadata, is moved to docs_dir/.backup/ (not indexed), so no metadata is ever applied to new text.
+    Returns one line per file saying what was done.
+    """
     docs_dir = Path(docs_dir)
     with tempfile.TemporaryDirectory(prefix="mgqa-upload-") as staging:
         staged = []
@@ -50,6 +54,10 @@ def add_uploads(paths: Sequence[str], docs_dir: Path, max_bytes: int = UPLOAD_MA
             size = path.stat().st_size
             if size > max_bytes:
                 raise UploadError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit per file")
+            if (docs_dir / name).exists() and not replace:
+                raise UploadError(f"{name}: a document with this name is already in the library; rename the file, "
+                                  "or tick \"Replace documents with the same name\" (the old version is kept as a "
+                                  "backup); nothing was added")
             target = Path(staging, name)
             shutil.copyfile(path, target)
             try:
@@ -58,37 +66,28 @@ def add_uploads(paths: Sequence[str], docs_dir: Path, max_bytes: int = UPLOAD_MA
                 raise UploadError(f"{err}; nothing was added") from None
             staged.append(target)
         docs_dir.mkdir(parents=True, exist_ok=True)
+        done = []
         for target in staged:
+            note = _set_aside(docs_dir, target.name)
             hidden = docs_dir / f".{target.name}.upload"  # hidden: a build running now won't read half a file
             shutil.copyfile(target, hidden)
             os.replace(hidden, docs_dir / target.name)
-        return [target.name for target in staged]
+            done.append(f"{target.name}{note}")
+        return done
 
 
-def password_ok(given: object, expected: str | None) -> bool:
-    return bool(expected) and isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-class UploadGate:
-    """Gradio accepts file uploads from anyone who can reach the app; this lets through only the operator's.
-
-    A browser gets a per-process token in a cookie when it unlocks the Knowledge base tab with the admin
-    password; a script sends the password in the X-MGQA-Admin header. With no admin password, no upload
-    is accepted at all.
-    """
-
-    def __init__(self, admin_password: str | None) -> None:
-        self.admin_password = admin_password
-        self.token = secrets.token_urlsafe(32) if admin_password else ""
-
-    def allows(self, cookie: str | None, header: str | None) -> bool:
-        return password_ok(cookie, self.token) or password_ok(header, self.admin_password)  # "" never matches
-
-    async def __call__(self, request, call_next):
-        if request.method == "POST" and request.url.path.rstrip("/").endswith("/upload") and \
-                not self.allows(request.cookies.get(UPLOAD_COOKIE), request.headers.get(ADMIN_HEADER)):
-            from fastapi.responses import JSONResponse
-
-            return JSONResponse({"error": "uploads need the admin password: unlock the Knowledge base tab"},
-                                status_code=403)
-        return await call_next(request)
+def _set_aside(docs_dir: Path, name: str) -> str:
+    """Move an existing document of that name, and its sidecar, into .backup/; what was moved, as a note."""
+    old = docs_dir / name
+    if not old.exists() and not old.is_symlink():
+        return ""
+    backup = docs_dir / BACKUP_DIR
+    backup.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    os.replace(old, backup / f"{name}.{stamp}")
+    note = f" (replaced; the previous version is in {BACKUP_DIR}/{name}.{stamp}"
+    sidecar = old.with_name(old.name + documents.SIDECAR_SUFFIX)
+    if sidecar.exists():
+        os.replace(sidecar, backup / f"{sidecar.name}.{stamp}")
+        note += f", with its metadata file {sidecar.name}: write a new one if the new version needs it"
+    return note + ")"

@@ -1,0 +1,152 @@
+"""Who may reach what in the web app: the routes a visitor's page needs, the operator's routes, password throttling
+and the security headers on every response.
+
+Gradio mounts many more routes than this app uses (a URL proxy, media streams, a recording upload, dev tools);
+a route that is not listed here answers 404, so a route a later Gradio adds is closed until it is listed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+UPLOAD_COOKIE = "mgqa_upload"
+ADMIN_HEADER = "X-MGQA-Admin"
+
+_API = "/gradio_api"
+# What the chat page, the knowledge-base tab and gradio_client use; everything else is closed.
+_PUBLIC = {
+    "GET": re.compile(
+        r"/|/config/?|/(static|assets|svelte)/.+|/favicon\.ico|/theme\.css|/robots\.txt|/source/[^/]+"
+        rf"|{_API}/(theme\.css|info/?|openapi\.json|heartbeat/[^/]+|queue/(data|status)|startup-events"
+        r"|app_id/?|login_check/?|call/(v2/)?[^/]+/[^/]+)"
+    ),
+    "POST": re.compile(rf"{_API}/(queue/join|cancel|reset/?|(run|api|call|call/v2)/[^/]+/?)"),
+}
+_PUBLIC["HEAD"] = _PUBLIC["GET"]
+# The operator's: uploading documents and reading uploaded files back (the upload field shows them).
+_ADMIN = re.compile(rf"{_API}/(upload|upload_progress|file=.*|file/.*)")
+
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def is_public_route(method: str, path: str) -> bool:
+    pattern = _PUBLIC.get(method.upper())
+    return bool(pattern and pattern.fullmatch(path))
+
+
+def is_admin_route(method: str, path: str) -> bool:
+    return method.upper() in ("GET", "HEAD", "POST") and bool(_ADMIN.fullmatch(path))
+
+
+def password_ok(given: object, expected: str | None) -> bool:
+    """Constant-time comparison; an unset or empty expected password matches nothing."""
+    return bool(expected) and isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+class Throttle:
+    """Failed password attempts per client: after `free` failures in a row, each next attempt must wait twice as
+    long as the one before (1 s, 2 s, 4 s ... up to `cap`), counted from the last failure. A success clears it.
+
+    Only failures count, so a person who mistypes once is never slowed, and an attacker on another address
+    never slows the operator.
+    """
+
+    def __init__(self, free: int = 5, base: float = 1.0, cap: float = 900.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.base, self.cap, self.clock = free, base, cap, clock
+        self._failures: dict[str, tuple[int, float]] = {}  # client -> (failures in a row, time of the last)
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str) -> float:
+        """Seconds this client must wait before its next attempt is even checked; 0 if it may try now."""
+        with self._lock:
+            count, last = self._failures.get(client, (0, 0.0))
+        if count < self.free:
+            return 0.0
+        wait = min(self.cap, self.base * 2 ** (count - self.free))
+        return max(0.0, last + wait - self.clock())
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            count, _ = self._failures.get(client, (0, 0.0))
+            self._failures[client] = (count + 1, self.clock())
+            if len(self._failures) > 100_000:  # bounded memory under a flood of addresses: drop the oldest
+                oldest = min(self._failures, key=lambda key: self._failures[key][1])
+                del self._failures[oldest]
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+
+def client_address(request) -> str:
+    """The address a request came from (the proxy's, behind a reverse proxy: see SECURITY.md)."""
+    return request.client.host if request.client else "unknown"
+
+
+class Gate:
+    """ASGI middleware: closes unlisted routes, lets only the operator upload or read uploads, throttles guessing
+    and adds the security headers.
+
+    A browser gets a per-process token in a cookie when it unlocks the Knowledge base tab with the admin
+    password; a script sends the password in the X-MGQA-Admin header. With no admin password, no upload is
+    accepted at all.
+    """
+
+    def __init__(self, admin_password: str | None, throttle: Throttle | None = None) -> None:
+        self.admin_password = admin_password
+        self.token = secrets.token_urlsafe(32) if admin_password else ""
+        self.throttle = throttle or Throttle()
+
+    def allows(self, cookie: str | None, header: str | None) -> bool:
+        return password_ok(cookie, self.token) or password_ok(header, self.admin_password)  # "" never matches
+
+    async def __call__(self, request, call_next):
+        from fastapi.responses import JSONResponse
+
+        method, path = request.method, request.url.path
+        if is_admin_route(method, path):
+            client = client_address(request)
+            wait = self.throttle.retry_after(client)
+            if wait > 0:
+                return self._headers(JSONResponse(
+                    {"error": "too many wrong passwords from this address: wait, then try again"}, status_code=429,
+                    headers={"Retry-After": str(math.ceil(wait))}))
+            header = request.headers.get(ADMIN_HEADER)
+            if not self.allows(request.cookies.get(UPLOAD_COOKIE), header):
+                if header is not None or request.cookies.get(UPLOAD_COOKIE) is not None:
+                    self.throttle.failed(client)  # a wrong password or a made-up token: a guess
+                return self._headers(JSONResponse(
+                    {"error": "this needs the admin password: unlock the Knowledge base tab"}, status_code=403))
+            if header is not None:
+                self.throttle.succeeded(client)
+        elif not is_public_route(method, path):
+            return self._headers(JSONResponse({"error": "not found"}, status_code=404))
+        return self._headers(await call_next(request))
+
+    @staticmethod
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        policy = response.headers.get("Content-Security-Policy")
+        if policy is None:
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        elif "frame-ancestors" not in policy:
+            response.headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
+        return response
