@@ -99,16 +99,23 @@ def evaluate(question_sets: tuple[Path, ...], index_dir: Path | None, mode: str,
 
         mgqa eval                              # eval/questions.jsonl
         mgqa eval eval/heldout.jsonl --mode dense
+        mgqa eval eval/triage_blind.jsonl      # a triage set: recall and false alarms by kind
     """
-    from mgqa import evaluation
+    from mgqa import evaluation, triage_eval
 
     kb = _load(index_dir, mode=mode)
     failed = False
     for path in question_sets or (Path("eval/questions.jsonl"),):
         try:
+            if triage_eval.is_triage_set(path):  # {"text", "label", "kind"} rows: triage, not retrieval
+                result = triage_eval.evaluate(kb, path)
+                failed |= not result["passed"]
+                click.echo(json.dumps({"set": str(path), **result}, ensure_ascii=False) if as_json
+                           else triage_eval.table(str(path), result))
+                continue
             result = evaluation.evaluate(kb, evaluation.load_cases(path))
-        except evaluation.EvalError as err:
-            raise click.ClickException(str(err)) from None
+        except (evaluation.EvalError, OSError, ValueError, KeyError) as err:
+            raise click.ClickException(f"{path}: {err}") from None
         failed |= not result["passed"]
         if as_json:
             click.echo(json.dumps({"set": str(path), "mode": mode, **result}, ensure_ascii=False))

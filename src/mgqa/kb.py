@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgqa import safety, vocabulary
+from mgqa import safety, triage, vocabulary
 from mgqa.answer import Answer, build_quotes
 from mgqa.embedding import Embedder, SentenceTransformerEmbedder
 from mgqa.records import Document
@@ -34,6 +34,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.retriever = Retriever(data, mode)
         self.coverage = coverage
+        self.triage = triage.load_for(embedder.model_id)  # None for a model the heads weren't trained on: rules only
         self._corpus_text = "\n".join(d.text for d in data.documents.values())
 
     @classmethod
@@ -72,8 +73,9 @@ class KnowledgeBase:
         """Ranked passages without any abstention: for evaluation and debugging."""
         return self._search(vocabulary.expand(question), k)
 
-    def _search(self, widened: str, k: int = 8) -> list[Passage]:
-        return self.retriever.search(widened, self.embedder.encode([widened])[0], k)
+    def _search(self, widened: str, k: int = 8, vector=None) -> list[Passage]:
+        vector = self.embedder.encode([widened])[0] if vector is None else vector
+        return self.retriever.search(widened, vector, k)
 
     def _ask(self, question: object) -> Answer:
         cleaned, problem = safety.clean_question(question)
@@ -81,20 +83,49 @@ class KnowledgeBase:
             shown = question if isinstance(question, str) else ""
             return Answer(question=shown[:safety.MAX_QUESTION_CHARS], status="invalid",
                           caution=safety.caution_note([], strong=False), notice=problem)
-        triage = safety.triage(cleaned)
+        rule = safety.triage(cleaned)
         strong = safety.needs_strong_caution(cleaned)
         widened = vocabulary.expand(cleaned)
-        passages = self._search(widened)
+        vector = self.embedder.encode([widened])[0]  # one embedding for retrieval and triage
+        passages = self._search(widened, vector=vector)
+        assessment = self._assess(cleaned, vector)
+        if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):
+            reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
+            return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
         covered, reason, missing = self.covers(cleaned, widened, passages)
         quotes = build_quotes(self._supported(passages), self.documents) if covered else []
-        sources = [(q.title, self.documents[q.doc_id].publisher, self.documents[q.doc_id].commercial)
-                   for q in quotes]
-        caution = safety.caution_note(sources, strong)
-        if triage:
-            return Answer(cleaned, "urgent", caution, tuple(quotes), triage.notice, triage.reason)
+        if rule or (assessment and assessment.urgent):
+            # after an emergency notice, only what can't harm: no dose, no product, no advert
+            quotes = [q for q in quotes if not safety.harmful_when_urgent(q, self.documents[q.doc_id].promotes)]
+            reason = rule.reason if rule else f"emergency score {max(assessment.emergency, assessment.clause):.2f}"
+            return Answer(cleaned, "urgent", self._caution(quotes, strong), tuple(quotes), safety.EMERGENCY_NOTICE,
+                          reason)
+        quotes, missing_amount = safety.amounts_about_the_subject(cleaned, quotes)
+        missing += missing_amount
+        lines = []
+        if assessment and assessment.grey:
+            lines.append(safety.GREY_ZONE_LINE)
+        if safety.asks_about_overdose(cleaned):
+            lines.append(safety.POISON_LINE)
         if not quotes:
-            return Answer(cleaned, "not_found", caution, (), safety.not_found_message(missing), reason)
-        return Answer(cleaned, "answered", caution, tuple(quotes), None, reason)
+            notice = " ".join(lines + [safety.not_found_message(missing)])
+            return Answer(cleaned, "not_found", self._caution([], strong), (), notice, reason)
+        return Answer(cleaned, "answered", self._caution(quotes, strong), tuple(quotes), " ".join(lines) or None,
+                      reason)
+
+    def _caution(self, quotes: list, strong: bool) -> str:
+        sources = [(q.title, self.documents[q.doc_id].publisher, self.documents[q.doc_id].commercial) for q in quotes]
+        return safety.caution_note(sources, strong)
+
+    def _assess(self, question: str, vector) -> triage.Assessment | None:
+        if self.triage is None:
+            return None
+
+        def clause_vectors():
+            parts = [vocabulary.expand(c) for c in triage.clauses(question)]
+            return self.embedder.encode(parts) if parts else []
+
+        return self.triage.assess(vector, clause_vectors)
 
     def covers(self, question: str, widened: str, passages: list[Passage]) -> tuple[bool, str, list[str]]:
         """Whether the best passage really answers: close enough in meaning, and no key term missing.

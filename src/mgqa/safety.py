@@ -18,6 +18,10 @@ CRISIS_NOTICE = (
     "988 in the US (Suicide & Crisis Lifeline), call 116 123 in the UK and Ireland (Samaritans), or your local "
     "emergency number. If you are in immediate danger, call emergency services. You don't have to face this alone."
 )
+GREY_ZONE_LINE = ("If this is happening now, call your local emergency number (911 in the US and Canada, 999 in the UK, "
+                  "112 in the EU) instead of reading on.")
+POISON_LINE = ("If someone may have taken too much of a medicine or supplement, call Poison Control (1-800-222-1222 "
+               "in the US) or your local emergency number now, even if they seem fine.")
 NOT_FOUND_MESSAGE = (
     "The documents in this knowledge base don't cover that question, so nothing is quoted rather than a loosely "
     "related passage. Try rewording it, ask about something the documents discuss, or ask a doctor or pharmacist."
@@ -200,3 +204,42 @@ def is_promotional(quote: str, products: tuple[str, ...]) -> bool:
 
 def _fold(text: str) -> str:
     return text.lower().replace("’", "'").replace("‘", "'")
+
+
+_DOSE = re.compile(r"\b\d[\d,.]*\s*(?:-|to|–)?\s*\d*\s*(?:mg|mcg|µg|g|iu|milligrams?|micrograms?|grams?|capsules?|"
+                   r"tablets?|pills?)\b|\bdaily (?:dose|intake|allowance)|\bper day\b|\ba day\b", re.I)
+_OVERDOSE = re.compile(r"\b(?:overdos\w*|poison\w*|toxic\w*|too (?:much|many)|took (?:the )?whole|swallowed)\b", re.I)
+_AMOUNT_ASK = re.compile(r"\b(?:how (?:much|many)|dose|dosage|dosing|mg|milligrams?|limit|maximum|max|price|cost)\b", re.I)
+
+
+_SAFETY_INFO = re.compile(r"\b(?:emergency|call (?:a|your) (?:doctor|physician)|seek (?:immediate |urgent )?(?:medical )?"
+                          r"(?:care|help|attention|treatment)|toxic\w*|overdos\w*|hypermagnes\w*|poison\w*)", re.I)
+
+
+def harmful_when_urgent(quote, products: tuple[str, ...]) -> bool:
+    """A quote that must not follow an emergency notice: anything but safety information (toxicity, when to get
+    care), and never a dose or amount, a product or an advert."""
+    return quote.promotional or bool(_DOSE.search(quote.text)) or is_promotional(quote.text, products) or \
+        not _SAFETY_INFO.search(quote.text)
+
+
+def asks_about_overdose(question: str) -> bool:
+    """The question is about taking too much of something: it always gets the poison-control line."""
+    return bool(_OVERDOSE.search(question))
+
+
+def amounts_about_the_subject(question: str, quotes: list) -> tuple[list, list[str]]:
+    """For a question asking an amount (dose, limit, price) of a named health subject, keep only quotes that name
+    that subject: gabapentin's dose is not the magnesium dose in the next sentence. Returns (quotes, subjects no
+    kept quote names)."""
+    from mgqa.lexical import stem
+    from mgqa.text import words
+    from mgqa.vocabulary import HEALTH_TERMS
+
+    if not _AMOUNT_ASK.search(question):
+        return quotes, []
+    subjects = [w for w in dict.fromkeys(words(question)) if w in HEALTH_TERMS or w.rstrip("s") in HEALTH_TERMS]
+    if not subjects:
+        return quotes, []
+    kept = [q for q in quotes if all(stem(s) in {stem(w) for w in words(q.text)} for s in subjects)]
+    return kept, ([] if kept else [f"an amount for {' and '.join(subjects)}"])
