@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +12,9 @@ from mgqa import chunking, documents, store
 from mgqa.embedding import Embedder, SentenceTransformerEmbedder
 from mgqa.records import Chunk, Document
 from mgqa.settings import Settings
+from mgqa.sources import SOURCES_FILE
 
-CHUNKER_VERSION = 3  # bump when chunking.py changes what it cuts: forces a full rebuild
+CHUNKER_VERSION = 4  # bump when chunking.py or a loader changes the text or what is cut: forces a full rebuild
 Progress = Callable[[float, str], None]
 
 
@@ -27,6 +28,7 @@ class BuildReport:
     updated: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # files of the folder that gave no document to index (sources, not ids)
     chunks: int = 0
     seconds: float = 0.0
     full: bool = False  # model or chunker settings changed, so everything was re-embedded
@@ -85,7 +87,9 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
         docs = [d for d in docs if parts[d.doc_id].chunks]
         if not docs:
             raise BuildError(f"no document in {settings.docs_dir} has text to quote; the index was left as it was")
-        report = _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files)
+        skipped = tuple(sorted(set(files) - {d.source for d in docs} - {SOURCES_FILE}))
+        report = replace(_write(settings, embedder, docs, parts, old_docs, full, warnings, began, files),
+                         skipped=skipped)
     progress(1.0, "done")
     return report
 
@@ -150,7 +154,8 @@ def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, fil
         "format": store.FORMAT_VERSION, **index_settings(settings), "dimension": int(dimension),
         "built_at": _now(), "counts": {"documents": len(docs), "chunks": len(chunks)},
         "documents": {d.doc_id: {"source": d.source, "kind": d.kind, "title": d.title, "url": d.url,
-                                 "publisher": d.publisher, "sha256": d.sha256,
+                                 "publisher": d.publisher, "publisher_type": d.publisher_type,
+                                 "commercial": d.commercial, "sha256": d.sha256,
                                  "chunks": len(parts[d.doc_id].chunks), "indexed_at": parts[d.doc_id].indexed_at}
                       for d in docs},
         "files": files,
@@ -181,11 +186,15 @@ def _same_settings(manifest: dict, settings: Settings) -> bool:
 
 
 def _digests(docs_dir: Path) -> dict[str, str]:
+    """Every document file's digest, and the folder's sources.yaml's: a change to either is a change."""
     try:
         files = documents.iter_document_files(docs_dir)
     except documents.DocumentError as err:
         raise BuildError(str(err)) from None
-    return {path.relative_to(docs_dir).as_posix(): documents.file_digest(path) for path in files}
+    digests = {path.relative_to(docs_dir).as_posix(): documents.file_digest(path) for path in files}
+    if (sources := docs_dir / SOURCES_FILE).is_file():
+        digests[SOURCES_FILE] = documents.file_digest(sources)
+    return digests
 
 
 def _now() -> str:

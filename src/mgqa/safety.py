@@ -1,4 +1,4 @@
-"""Pure safety rules: emergency triage, caution notes, question checks and promotional flags."""
+"""Pure safety rules: emergency triage, caution notes and question checks (promotion.py flags adverts)."""
 
 from __future__ import annotations
 
@@ -190,12 +190,6 @@ def caution_note(sources: list[tuple[str, str | None, bool]], strong: bool) -> s
                  "dose: magnesium can interact with medicines (such as some antibiotics, diuretics and "
                  "osteoporosis drugs) and can build up to harmful levels with kidney disease.")
     return text
-
-
-def is_promotional(quote: str, products: tuple[str, ...]) -> bool:
-    """A quote that names one of the publisher's own products."""
-    folded = _fold(quote)
-    return any(re.search(r"\b" + r"\s+".join(map(re.escape, _fold(p).split())) + r"\b", folded) for p in products)
 
 
 def _fold(text: str) -> str:

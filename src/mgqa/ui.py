@@ -180,8 +180,8 @@ def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str 
     summary, rows = _kb_facts(library)
     gr.Markdown("### The documents answers are quoted from")
     info = gr.HTML(summary, elem_id="mgqa-index")
-    table = gr.Dataframe(rows, headers=["Title", "Source", "Passages", "sha256", "Indexed at"],
-                         datatype=["str", "str", "number", "str", "str"], interactive=False, wrap=True,
+    table = gr.Dataframe(rows, headers=["Title", "Publisher", "Type", "Source", "Passages", "sha256", "Indexed at"],
+                         datatype=["str", "str", "str", "str", "number", "str", "str"], interactive=False, wrap=True,
                          elem_id="mgqa-documents", label="Indexed documents")
     command = f"mgqa build --index {library.settings.index_dir}"
     if not admin_password:
@@ -227,8 +227,11 @@ def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str 
             return "**Rebuild failed** unexpectedly; the previous index is still answering. See the server log.", \
                 *_kb_facts(library), uploads
         lines = [f"**Rebuilt:** {html.escape(report.summary())}."]
-        if added:
-            lines.append(f"Added: {html.escape(', '.join(added))}.")
+        kept = [name for name in added if name not in report.skipped]
+        if kept:
+            lines.append(f"Added: {html.escape(', '.join(kept))}.")
+        if refused := [name for name in added if name in report.skipped]:
+            lines.append(f"Not added (nothing to index, see below): {html.escape(', '.join(refused))}.")
         lines += [f"- {html.escape(w)}" for w in report.warnings]
         return "\n\n".join(lines), *_kb_facts(library), None
 
