@@ -197,3 +197,11 @@ def test_a_section_prefix_counts_against_the_hard_limit():
     doc = plain(text, title="Doc", headings=((0, 3, 1), (5, 5 + len(heading), 2)))
     chunks = chunk_document(doc, count, ChunkSettings(max_tokens=254))
     assert chunks and all(count(embedding_text(c)) <= ChunkSettings.hard_limit for c in chunks)
+
+
+def test_a_one_sentence_note_without_a_period_is_a_passage():
+    doc = Document(doc_id="n", source="n.txt", kind="txt", title="n", sha256="",
+                   text="Magnesium helps nerves send signals")
+    assert [c.text for c in chunk_document(doc, lambda t: len(t.split()))] == ["Magnesium helps nerves send signals"]
+    title_only = Document(doc_id="t", source="t.txt", kind="txt", title="t", sha256="", text="Magnesium Notes")
+    assert chunk_document(title_only, lambda t: len(t.split())) == []

@@ -156,16 +156,3 @@ def test_general_questions_get_the_ordinary_caution(question):
 
 
 # ---------------------------------------------------------------- promotional passages
-
-
-def test_a_passage_naming_the_publishers_product_is_promotional():
-    products = ("Magnesium 7",)
-    assert safety.is_promotional("Full-spectrum supplements like Magnesium 7 provide several forms.", products)
-    assert safety.is_promotional("MAGNESIUM 7’s seven forms", products)
-    assert not safety.is_promotional("Magnesium glycinate is gentle on the stomach.", products)
-    assert not safety.is_promotional("Take magnesium 70 minutes before bed.", products)
-    assert not safety.is_promotional("Magnesium 7 is mentioned.", ())
-
-
-def test_a_product_name_across_a_line_break_is_promotional():
-    assert safety.is_promotional("supplements like Magnesium\n7 provide several forms", ("Magnesium 7",))

@@ -18,7 +18,8 @@ from mgqa.ui import Library, build_app, parse_port
 def test_documents_table_and_summary_are_text(kb):
     rows = documents_table(kb.manifest)
     assert {r[0] for r in rows} == {"Magnesium and Nerves", "Magnesium Foods", "Magnesium and Sleep"}
-    assert all(len(r[3]) == 12 for r in rows)
+    assert all(len(r[5]) == 12 for r in rows)
+    assert {(r[1], r[2]) for r in rows} == {("", "unknown")}  # the fixtures name no publisher
     summary = index_summary({**kb.manifest, "model": "<b>m</b>"})
     assert "&lt;b&gt;m&lt;/b&gt;" in summary and "3 documents" in summary
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote as percent_encode
 
-from mgqa import safety
+from mgqa import promotion
 from mgqa import text as textlib
 from mgqa.records import Document
 from mgqa.retrieval import Passage
@@ -70,7 +70,8 @@ def build_quotes(passages: list[Passage], documents: dict[str, Document], limit:
         quotes.append(Quote(
             text=doc.text[start:end], highlight=doc.text[h_start:h_end], doc_id=doc.doc_id, title=doc.title,
             section=" › ".join(passage.chunk.section), link=source_link(doc, *answering),
-            score=passage.score, promotional=safety.is_promotional(doc.text[start:end], doc.promotes),
+            score=passage.score,
+            promotional=promotion.is_promotional(doc.text[start:end], doc, promotion.context_of(doc, start)),
             start=start, end=end, highlight_start=h_start, highlight_end=h_end, page=doc.page_at(h_start)))
         if len(quotes) == limit:
             break

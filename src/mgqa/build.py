@@ -13,8 +13,9 @@ from mgqa import chunking, documents, store
 from mgqa.embedding import Embedder, SentenceTransformerEmbedder
 from mgqa.records import Chunk, Document
 from mgqa.settings import Settings
+from mgqa.sources import SOURCES_FILE
 
-CHUNKER_VERSION = 3  # bump when chunking.py changes what it cuts: forces a full rebuild
+CHUNKER_VERSION = 4  # bump when chunking.py or a loader changes the text or what is cut: forces a full rebuild
 Progress = Callable[[float, str], None]
 
 
@@ -28,11 +29,11 @@ class BuildReport:
     updated: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # files of the folder that gave no document to index (sources, not ids)
     chunks: int = 0
     seconds: float = 0.0
     full: bool = False  # model or chunker settings changed, so everything was re-embedded
     warnings: tuple[str, ...] = field(default=())
-    skipped: tuple[str, ...] = ()  # sources of files that were not indexed (each has a warning)
 
     @property
     def changed(self) -> bool:
@@ -110,12 +111,12 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
         warnings += [f"skipped {d.source}: nothing to quote (only headings)" for d in empty
                      if d.doc_id not in too_big]
         warnings += too_big.values()
-        skipped = tuple(sorted(d.source for d in empty))
         docs = [d for d in docs if parts[d.doc_id].chunks]
         if not docs:
             raise BuildError(f"no document in {settings.docs_dir} has text to quote; the index was left as it was")
-        report = _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files)
-        report = replace(report, skipped=skipped)
+        skipped = tuple(sorted(set(files) - {d.source for d in docs} - {SOURCES_FILE}))
+        report = replace(_write(settings, embedder, docs, parts, old_docs, full, warnings, began, files),
+                         skipped=skipped)
     progress(1.0, "done")
     return report
 
@@ -187,7 +188,8 @@ def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, fil
         "format": store.FORMAT_VERSION, **index_settings(settings), "dimension": int(dimension),
         "built_at": _now(), "counts": {"documents": len(docs), "chunks": len(chunks)},
         "documents": {d.doc_id: {"source": d.source, "kind": d.kind, "title": d.title, "url": d.url,
-                                 "publisher": d.publisher, "sha256": d.sha256,
+                                 "publisher": d.publisher, "publisher_type": d.publisher_type,
+                                 "commercial": d.commercial, "sha256": d.sha256,
                                  "chunks": len(parts[d.doc_id].chunks), "indexed_at": parts[d.doc_id].indexed_at}
                       for d in docs},
         "files": files,
@@ -218,11 +220,15 @@ def _same_settings(manifest: dict, settings: Settings) -> bool:
 
 
 def _digests(docs_dir: Path) -> dict[str, str]:
+    """Every document file's digest, and the folder's sources.yaml's: a change to either is a change."""
     try:
         files = documents.iter_document_files(docs_dir)
     except documents.DocumentError as err:
         raise BuildError(str(err)) from None
-    return {path.relative_to(docs_dir).as_posix(): documents.file_digest(path) for path in files}
+    digests = {path.relative_to(docs_dir).as_posix(): documents.file_digest(path) for path in files}
+    if (sources := docs_dir / SOURCES_FILE).is_file():
+        digests[SOURCES_FILE] = documents.file_digest(sources)
+    return digests
 
 
 def _now() -> str:

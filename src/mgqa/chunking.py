@@ -68,8 +68,13 @@ def sections(doc: Document) -> list[tuple[tuple[str, ...], int, int]]:
 
 
 def _detect_headings(text: str) -> list[tuple[int, int, int]]:
+    spans = textlib.blocks(text)
+    # a one-line note in sentence case ("Magnesium helps nerves") is a sentence without its period, not a
+    # lone heading; in Title Case ("Magnesium Notes") it stays a title with nothing under it
+    if len(spans) == 1 and textlib.heading_level(text[slice(*spans[0])]) == 3:
+        return []
     found = []
-    for index, (a, b) in enumerate(textlib.blocks(text)):
+    for index, (a, b) in enumerate(spans):
         block = text[a:b]
         if textlib.is_heading(block):
             found.append((a, b, 1 if index == 0 else textlib.heading_level(block)))

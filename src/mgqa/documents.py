@@ -1,7 +1,8 @@
 """Files -> Document records: one loader per format, sidecar metadata, clear reasons to skip.
 
-A Document's text is what verbatim quotes are cut from, so plain text and markdown bodies are
-kept as the file has them: only newlines are normalised and the end is trimmed.
+A Document's text is what verbatim quotes are cut from: the text a reader sees. Plain text is kept as
+the file has it (newlines normalised, the end trimmed, a header of title, publisher and `Source:` lines
+read as metadata); markdown is rendered (markdown_text.py) and HTML read for its article (html_text.py).
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from mgqa.html_text import html_text, web_url
+from mgqa.markdown_text import markdown_text
 from mgqa.metadata import META_KEYS, SIDECAR_SUFFIX, load_yaml, read_sidecar, sidecar_path
 from mgqa.records import Document
+from mgqa.sources import SOURCES_FILE, Source, classify, publisher_type, read_sources
+from mgqa.text_header import read_header
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 DEFAULT_MAX_BYTES = 20_000_000
@@ -54,8 +58,10 @@ class _Parsed:
     url: str | None = None
     publisher: str | None = None
     author: str | None = None
+    date: str | None = None
     commercial: bool = False
     promotes: tuple[str, ...] = ()
+    publisher_type: str | None = None
     headings: tuple[tuple[int, int, int], ...] = ()
     pages: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -161,33 +167,17 @@ def _first_line(text: str) -> str | None:
 
 def _parse_txt(raw: bytes) -> _Parsed:
     text, warnings = decode_text(raw)
+    header = read_header(text)
+    if header is not None:  # the title line stays; the publisher, Source: and Date: lines are metadata
+        text = header.title + "\n\n" + text[header.end :].lstrip("\n")
     parsed = _finish(_Parsed(text=text, warnings=tuple(warnings)))
-    return replace(parsed, title=_first_line(parsed.text))
+    if header is None:
+        return replace(parsed, title=_first_line(parsed.text))
+    return replace(parsed, title=header.title, publisher=header.publisher, author=header.author, url=header.url,
+                   date=header.date)
 
 
 _FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-
-
-def markdown_headings(text: str) -> tuple[tuple[int, int, int], ...]:
-    """(start, end, level) of ATX heading text ("## Care" -> "Care"), skipping fenced code."""
-    headings = []
-    fence = ""
-    offset = 0
-    for line in text.split("\n"):
-        if match := _FENCE.match(line):
-            marker = match.group(1)
-            if not fence:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line[match.end() :].strip():
-                fence = ""
-        elif not fence and (match := _ATX.fullmatch(line)) and match.group(2):
-            headings.append((offset + match.start(2), offset + match.end(2), len(match.group(1))))
-        offset += len(line) + 1
-    return tuple(headings)
-
-
 def _parse_md(raw: bytes) -> _Parsed:
     text, warnings = decode_text(raw)
     meta: dict[str, object] = {}
@@ -196,14 +186,17 @@ def _parse_md(raw: bytes) -> _Parsed:
         if problem:
             warnings.append(f"front matter: {problem}")
         text = text[front.end() :]
-    parsed = _finish(_Parsed(text=text, headings=markdown_headings(text), warnings=tuple(warnings)))
+    text, headings = markdown_text(text)
+    parsed = _finish(_Parsed(text=text, headings=headings, warnings=tuple(warnings)))
     first_h1 = next((parsed.text[s:e] for s, e, level in parsed.headings if level == 1), None)
     return replace(parsed, **{"title": first_h1, **meta})
 
 
 def _parse_html(raw: bytes) -> _Parsed:
     text, warnings = decode_text(raw)
-    return _finish(_Parsed(**asdict(html_text(text)), warnings=tuple(warnings)))
+    page = asdict(html_text(text))
+    page["publisher_type"] = publisher_type(page["publisher_type"])
+    return _finish(_Parsed(**page, warnings=tuple(warnings)))
 
 
 def _parse_pdf(raw: bytes) -> _Parsed:
@@ -289,7 +282,7 @@ def _size(n: int) -> str:
 
 
 def load_document_with_warnings(
-    path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES, publishers: tuple[Source, ...] = ()
 ) -> tuple[Document, list[str]]:
     """Load one file; warnings are one line each, starting with the file's relative path."""
     source = path.relative_to(root).as_posix()
@@ -324,6 +317,7 @@ def load_document_with_warnings(
         warnings.append(f"{source}: url ignored, not an http(s) address: {meta['url']}")
         meta["url"] = None
     meta["title"] = meta["title"] or path.stem
+    meta["publisher_type"] = meta["publisher_type"] or "unknown"
     document = Document(
         doc_id=make_doc_id(source),
         source=source,
@@ -334,7 +328,7 @@ def load_document_with_warnings(
         pages=parsed.pages,
         **meta,
     )
-    return document, warnings
+    return classify(document, publishers), warnings
 
 
 def load_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -368,24 +362,27 @@ def _visible_files(folder: Path) -> list[Path]:
 
 
 def iter_document_files(folder: Path) -> list[Path]:
-    """The candidate document files: recursive, sorted, skipping hidden files/dirs, links and sidecars."""
+    """The candidate document files: recursive, sorted, skipping hidden files/dirs, links, sidecars and sources.yaml."""
     if not folder.is_dir():
         raise DocumentError(str(folder), "not a folder" if folder.exists() else "no such folder")
-    return [path for path in _visible_files(folder) if not path.name.endswith(SIDECAR_SUFFIX)]
+    return [path for path in _visible_files(folder)
+            if not path.name.endswith(SIDECAR_SUFFIX) and path != folder / SOURCES_FILE]
 
 
 def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Document], list[str]]:
     """Load every document in a folder: (documents sorted by doc_id, one-line warnings).
 
-    A bad file is skipped with a warning rather than failing the whole folder.
+    A bad file is skipped with a warning rather than failing the whole folder. The folder's sources.yaml,
+    if any, settles each publisher's type and products.
     """
     files = iter_document_files(folder)  # raises DocumentError if there is no such folder
     sources = {path: path.relative_to(folder).as_posix() for path in files}
     ids = assign_doc_ids([source for source in sources.values() if Path(source).suffix.lower() in _KINDS])
-    documents, warnings = [], []
+    publishers, warnings = read_sources(folder)
+    documents = []
     for path, source in sources.items():
         try:
-            document, notes = load_document_with_warnings(path, folder, max_bytes)
+            document, notes = load_document_with_warnings(path, folder, max_bytes, publishers)
         except DocumentError as error:
             warnings.append(f"skipped {error}")
             continue

@@ -12,6 +12,7 @@ from urllib.parse import quote as percent_encode
 from urllib.parse import urlsplit
 
 from mgqa.answer import Answer, Quote
+from mgqa.sources import LABELS
 
 SOURCE_PATH = "/source/"
 
@@ -145,12 +146,13 @@ def _link(href: str, label: str, css: str = "mgqa-link") -> str:
 
 
 def documents_table(manifest: dict) -> list[list[object]]:
-    """Rows for the knowledge-base tab: title, source, chunks, short sha256, indexed at (plain text cells)."""
+    """Rows for the knowledge-base tab: title, publisher, type, source, chunks, short sha256, indexed at."""
     rows = []
     for doc in sorted(manifest.get("documents", {}).values(), key=lambda d: str(d.get("title", "")).lower()):
         source = doc.get("url") or doc.get("source", "")
-        rows.append([doc.get("title", ""), source, doc.get("chunks", 0), str(doc.get("sha256", ""))[:12],
-                     doc.get("indexed_at", "")])
+        kind = LABELS.get(str(doc.get("publisher_type")), "unknown")
+        rows.append([doc.get("title", ""), doc.get("publisher") or "", kind, source, doc.get("chunks", 0),
+                     str(doc.get("sha256", ""))[:12], doc.get("indexed_at", "")])
     return rows
 
 

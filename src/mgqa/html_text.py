@@ -1,7 +1,9 @@
-"""HTML -> readable text, headings and page metadata, with the stdlib parser only.
+"""HTML -> readable text and heading spans: page clutter pruned by its markup, then the article read in order.
 
-The text is built from block-level paragraphs joined by blank lines, so heading spans are
-exact offsets into it; page chrome (navigation, footers, forms, scripts) is left out.
+The text is built from block-level paragraphs joined by blank lines, so heading spans are exact offsets
+into it. boilerplate.py first removes what the markup says is not article (banners, menus, widgets);
+the walk then keeps what is inside <article>/<main>, or, on a page with neither, what follows its one <h1>.
+benchmarks/bench_extract.py compares this with trafilatura, readability-lxml and jusText on the test library.
 """
 
 from __future__ import annotations
@@ -9,16 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from mgqa.html_meta import HtmlMeta, page_meta, web_url
+from mgqa.text import join_blocks
+
+__all__ = ["HtmlText", "html_text", "web_url"]
+
 # Elements whose text is never article text.
-SKIPPED = frozenset("script style noscript template nav footer header aside form iframe svg".split())
+SKIPPED = frozenset("head title script style noscript template nav footer header aside form iframe svg".split())
 HEADINGS = {f"h{level}": level for level in range(1, 7)}
 BLOCKS = frozenset(
     "p div li br tr section article main blockquote pre ul ol table dl dt dd figure figcaption hr address"
     " details summary caption body h1 h2 h3 h4 h5 h6".split()
 )
 CONTENT_ROOTS = frozenset({"article", "main"})
-_URL_KEYS = ("canonical", "source-url", "og:url")  # in order of trust
-_META_KEYS = frozenset({"source-url", "og:url", "publisher", "og:site_name", "author"})
 
 
 @dataclass(frozen=True)
@@ -31,20 +36,17 @@ class HtmlText:
     url: str | None
     publisher: str | None
     author: str | None
+    date: str | None = None
+    commercial: bool = False
+    promotes: tuple[str, ...] = ()
+    publisher_type: str | None = None
 
 
 @dataclass(frozen=True)
-class _Block:
+class Block:
     text: str
     level: int  # heading level, 0 for a paragraph
     in_content: bool  # inside <article> or <main>
-
-
-def web_url(value: str | None) -> str | None:
-    """The value if it is an absolute http(s) URL, else None (relative or javascript: links are no use)."""
-    value = (value or "").strip()
-    scheme, _, rest = value.partition("://")
-    return value if scheme.lower() in ("http", "https") and rest else None
 
 
 def _pop_through(stack: list[str], tag: str) -> None:
@@ -57,10 +59,7 @@ class _PageParser(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.blocks: list[_Block] = []
-        self.meta: dict[str, str] = {}
-        self.title: str | None = None
-        self._title_parts: list[str] | None = None
+        self.blocks: list[Block] = []
         self._buffer: list[str] = []
         self._skipping: list[str] = []
         self._content: list[str] = []
@@ -77,15 +76,10 @@ class _PageParser(HTMLParser):
         if tag in SKIPPED and not (tag == "header" and self._content):
             self._skipping.append(tag)
             return
-        if tag in ("meta", "link"):
-            self._read_meta(tag, {name: value or "" for name, value in attrs})
-        elif tag == "title" and self.title is None:
-            self._title_parts = []
-        elif tag in ("td", "th"):
+        if tag in ("td", "th"):
             self._buffer.append(" ")  # keep cells of a row apart
         if tag not in BLOCKS:
             return
-        self._end_title()  # an unclosed <title> must not swallow the page
         self._flush()
         if tag in CONTENT_ROOTS:
             self._content.append(tag)
@@ -102,8 +96,6 @@ class _PageParser(HTMLParser):
             return
         if self._skipping:
             return
-        if tag == "title":
-            self._end_title()
         if tag not in BLOCKS:
             return
         self._flush()
@@ -119,27 +111,11 @@ class _PageParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skipping:
             return
-        if self._title_parts is not None:
-            self._title_parts.append(data)
-        else:
-            self._buffer.append(data)
+        self._buffer.append(data)
 
     def close(self) -> None:
         super().close()
-        self._end_title()
         self._flush()
-
-    def _read_meta(self, tag: str, attrs: dict[str, str]) -> None:
-        if tag == "link" and "canonical" in attrs.get("rel", "").lower().split():
-            self.meta.setdefault("canonical", attrs.get("href", "").strip())
-        key = (attrs.get("name") or attrs.get("property") or "").strip().lower()
-        if tag == "meta" and key in _META_KEYS:
-            self.meta.setdefault(key, " ".join(attrs.get("content", "").split()))
-
-    def _end_title(self) -> None:
-        if self._title_parts is not None:
-            self.title = " ".join("".join(self._title_parts).split()) or None
-            self._title_parts = None
 
     def _flush(self) -> None:
         raw, self._buffer = "".join(self._buffer), []
@@ -151,32 +127,43 @@ class _PageParser(HTMLParser):
             return
         if self._bullet and not self._heading:
             text, self._bullet = "• " + text, False
-        self.blocks.append(_Block(text, self._heading, bool(self._content)))
+        self.blocks.append(Block(text, self._heading, bool(self._content)))
 
 
-def html_text(html: str) -> HtmlText:
-    """Extract a page's readable text; with an <article> or <main>, only the text inside it."""
+def walk_blocks(html: str, from_headline: bool = True) -> list[Block]:
+    """Every paragraph in order; only those inside <article>/<main> when the page has one."""
     parser = _PageParser()
     parser.feed(html)
     parser.close()
     blocks = parser.blocks
     if any(block.in_content for block in blocks):
-        blocks = [block for block in blocks if block.in_content]
-    parts: list[str] = []
-    headings: list[tuple[int, int, int]] = []
-    offset = 0
-    for block in blocks:
-        if block.level:
-            headings.append((offset, offset + len(block.text), block.level))
-        parts.append(block.text)
-        offset += len(block.text) + 2  # the "\n\n" between paragraphs
-    first_h1 = next((block.text for block in parser.blocks if block.level == 1), None)
-    meta = parser.meta
+        return [block for block in blocks if block.in_content]
+    headlines = [index for index, block in enumerate(blocks) if block.level == 1]
+    # no article element: what comes before the page's one headline is its banner (site name, top bar)
+    return blocks[headlines[0]:] if from_headline and len(headlines) == 1 else blocks
+
+
+def html_text(html: str) -> HtmlText:
+    """A page's readable article text, its heading spans and its metadata."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    from mgqa.boilerplate import prune
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ParserError, ValueError):  # nothing but whitespace or comments
+        return HtmlText("", (), None, None, None, None)
+    meta = page_meta(root)
+    return assemble(walk_blocks(lxml.html.tostring(prune(root), encoding="unicode")), meta)
+
+
+def assemble(blocks: list[Block], meta: HtmlMeta = HtmlMeta()) -> HtmlText:
+    """Paragraphs joined by blank lines, with the offsets of the headings among them."""
+    text, headings = join_blocks([(block.text, block.level) for block in blocks])
+    first_h1 = next((block.text for block in blocks if block.level == 1), None)
     return HtmlText(
-        text="\n\n".join(parts),
-        headings=tuple(headings),
-        title=parser.title or first_h1,
-        url=next((url for key in _URL_KEYS if (url := web_url(meta.get(key)))), None),
-        publisher=meta.get("publisher") or meta.get("og:site_name") or None,
-        author=meta.get("author") or None,
+        text=text, headings=headings, title=meta.title or first_h1, url=meta.url,
+        publisher=meta.publisher, author=meta.author, date=meta.date, commercial=meta.commercial,
+        promotes=meta.promotes, publisher_type=meta.publisher_type,
     )

@@ -96,7 +96,7 @@ class KnowledgeBase:
         quotes = build_quotes(self._supported(passages), self.documents) if covered else []
         if rule or (assessment and assessment.urgent):
             # after an emergency notice, only what can't harm: no dose, no product, no advert
-            quotes = [q for q in quotes if not safety.harmful_when_urgent(q, self.documents[q.doc_id].promotes)]
+            quotes = [q for q in quotes if not safety.harmful_when_urgent(q)]
             reason = rule.reason if rule else f"emergency score {max(assessment.emergency, assessment.clause):.2f}"
             return Answer(cleaned, "urgent", self._caution(quotes, strong), tuple(quotes), safety.EMERGENCY_NOTICE,
                           reason)

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import yaml
 
+from mgqa.sources import PUBLISHER_TYPES, publisher_type
+
 SIDECAR_SUFFIX = ".meta.yaml"
-META_KEYS = ("title", "url", "publisher", "author", "commercial", "promotes")
+META_KEYS = ("title", "url", "publisher", "author", "date", "commercial", "promotes", "publisher_type")
 
 
 def _one_line(value: object) -> str | None:
@@ -24,9 +26,9 @@ def _metadata(data: object) -> tuple[dict[str, object], str | None]:
     if data is None:
         return {}, None
     if not isinstance(data, dict):
-        return {}, "ignored, not a mapping of " + ", ".join(META_KEYS)
+        return {}, "ignored, not a mapping of title, url, publisher, author, date, type, commercial, promotes"
     fields: dict[str, object] = {}
-    for key in ("title", "url", "publisher", "author"):
+    for key in ("title", "url", "publisher", "author", "date"):
         value = data.get(key)
         if isinstance(value, list):  # several authors
             value = ", ".join(text for item in value if (text := _one_line(item)))
@@ -39,6 +41,11 @@ def _metadata(data: object) -> tuple[dict[str, object], str | None]:
             fields["promotes"] = tuple(text for item in promotes if (text := _one_line(item)))
         else:
             problem = "promotes ignored, not a list of product names"
+    if "type" in data:
+        if kind := publisher_type(data["type"]):
+            fields["publisher_type"] = kind
+        else:
+            problem = "type ignored, not one of " + ", ".join(PUBLISHER_TYPES)
     if "commercial" in data:
         if isinstance(data["commercial"], bool):
             fields["commercial"] = data["commercial"]

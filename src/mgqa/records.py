@@ -22,6 +22,9 @@ class Document:
     # whose mentions mark a passage as promotional (for the seed: "Magnesium 7")
     commercial: bool = False
     promotes: tuple[str, ...] = ()
+    date: str | None = None  # as the document gives it (front matter, <meta>, a "Date:" line)
+    # "public_health" | "clinic" | "commercial" | "unknown": said by the document or the folder's sources.yaml
+    publisher_type: str = "unknown"
     # (start, end, level) character spans of heading lines known from markup
     # (markdown "#", html <h1>-<h6>); empty for plain text, where the chunker detects them.
     headings: tuple[tuple[int, int, int], ...] = ()

@@ -1,4 +1,4 @@
-"""Pure safety rules: emergency triage, caution notes, question checks and promotional flags."""
+"""Pure safety rules: emergency triage, caution notes and question checks (promotion.py flags adverts)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ CRISIS_NOTICE = (
     "988 in the US (Suicide & Crisis Lifeline), call 116 123 in the UK and Ireland (Samaritans), or your local "
     "emergency number. If you are in immediate danger, call emergency services. You don't have to face this alone."
 )
-GREY_ZONE_LINE = ("If this is happening now, call your local emergency number (911 in the US and Canada, 999 in the UK, "
-                  "112 in the EU) instead of reading on.")
+GREY_ZONE_LINE = ("If this is happening now, call your local emergency number (911 in the US and Canada, "
+                  "999 in the UK, 112 in the EU) instead of reading on.")
 POISON_LINE = ("If someone may have taken too much of a medicine or supplement, call Poison Control (1-800-222-1222 "
                "in the US) or your local emergency number now, even if they seem fine.")
 NOT_FOUND_MESSAGE = (
@@ -196,12 +196,6 @@ def caution_note(sources: list[tuple[str, str | None, bool]], strong: bool) -> s
     return text
 
 
-def is_promotional(quote: str, products: tuple[str, ...]) -> bool:
-    """A quote that names one of the publisher's own products."""
-    folded = _fold(quote)
-    return any(re.search(r"\b" + r"\s+".join(map(re.escape, _fold(p).split())) + r"\b", folded) for p in products)
-
-
 def _fold(text: str) -> str:
     return text.lower().replace("’", "'").replace("‘", "'")
 
@@ -209,18 +203,23 @@ def _fold(text: str) -> str:
 _DOSE = re.compile(r"\b\d[\d,.]*\s*(?:-|to|–)?\s*\d*\s*(?:mg|mcg|µg|g|iu|milligrams?|micrograms?|grams?|capsules?|"
                    r"tablets?|pills?)\b|\bdaily (?:dose|intake|allowance)|\bper day\b|\ba day\b", re.I)
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|poison\w*|toxic\w*|too (?:much|many)|took (?:the )?whole|swallowed)\b", re.I)
-_AMOUNT_ASK = re.compile(r"\b(?:how (?:much|many)|dose|dosage|dosing|mg|milligrams?|limit|maximum|max|price|cost)\b", re.I)
+_AMOUNT_ASK = re.compile(r"\b(?:how (?:much|many)|dose|dosage|dosing|mg|milligrams?|limit|maximum|max|price|cost)\b",
+                         re.I)
 
 
-_SAFETY_INFO = re.compile(r"\b(?:emergency|call (?:a|your) (?:doctor|physician)|seek (?:immediate |urgent )?(?:medical )?"
-                          r"(?:care|help|attention|treatment)|toxic\w*|overdos\w*|hypermagnes\w*|poison\w*)", re.I)
+_SAFETY_INFO = re.compile(r"\b(?:emergency|call (?:a|your) (?:doctor|physician)|seek (?:immediate |urgent )?"
+                          r"(?:medical )?(?:care|help|attention|treatment)|toxic\w*|overdos\w*|hypermagnes\w*"
+                          r"|poison\w*)", re.I)
 
 
-def harmful_when_urgent(quote, products: tuple[str, ...]) -> bool:
+def harmful_when_urgent(quote) -> bool:
     """A quote that must not follow an emergency notice: anything but safety information (toxicity, when to get
     care), and never a dose or amount, a product or an advert."""
-    return quote.promotional or bool(_DOSE.search(quote.text)) or is_promotional(quote.text, products) or \
-        not _SAFETY_INFO.search(quote.text)
+    return quote.promotional or bool(_DOSE.search(quote.text)) or not _SAFETY_INFO.search(quote.text)
+
+
+def names_a_dose(text: str) -> bool:
+    return bool(_DOSE.search(text))
 
 
 def asks_about_overdose(question: str) -> bool:

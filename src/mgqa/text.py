@@ -108,6 +108,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(folded.replace("’", "'"))
 
 
+def join_blocks(blocks: list[tuple[str, int]]) -> tuple[str, tuple[tuple[int, int, int], ...]]:
+    """(text, level) paragraphs -> the text joined by blank lines and the (start, end, level) of its headings."""
+    headings, offset = [], 0
+    for block, level in blocks:
+        if level:
+            headings.append((offset, offset + len(block), level))
+        offset += len(block) + 2  # the "\n\n" between paragraphs
+    return "\n\n".join(block for block, _ in blocks), tuple(headings)
+
+
 def normalise_space(text: str) -> str:
     """Collapse runs of whitespace, for comparing passages regardless of line breaks."""
     return " ".join(text.split())

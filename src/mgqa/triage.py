@@ -65,7 +65,8 @@ class TriageModel:
                 self_harm = max(self_harm, float(self.probability("self_harm", clause_vectors).max()))
         urgent = p >= t["emergency"] or clause >= t["clause"]
         crisis = self_harm >= t["self_harm"]
-        return Assessment(p, clause, self_harm, urgent or crisis, crisis, grey=not (urgent or crisis) and p >= t["grey"])
+        grey = not (urgent or crisis) and p >= t["grey"]
+        return Assessment(p, clause, self_harm, urgent or crisis, crisis, grey)
 
     def save(self, path: Path) -> None:
         arrays = {f"{name}_w": w for name, (w, _) in self.heads.items()}

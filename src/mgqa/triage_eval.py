@@ -28,7 +28,7 @@ def evaluate(kb: KnowledgeBase, path: Path) -> dict:
     results = []
     for row in rows:
         answer = kb.ask(row["text"])
-        harmful = sum(q.promotional or bool(safety.harmful_when_urgent(q, kb.documents[q.doc_id].promotes))
+        harmful = sum(q.promotional or safety.names_a_dose(q.text) or _names_a_product(q.text, kb.documents[q.doc_id])
                       for q in answer.quotes) if answer.status == "urgent" else 0
         results.append({"id": row["id"], "kind": row["kind"], "label": row["label"], "status": answer.status,
                         "crisis": answer.notice == safety.CRISIS_NOTICE, "harmful": harmful,
@@ -63,6 +63,10 @@ def table(name: str, result: dict) -> str:
         lines.append(f"    {kind:20s} {recall:.2f} / {result['false_alarms_by_kind'][kind]:.2f}")
     lines.append("  all targets met" if result["passed"] else "  targets missed")
     return "\n".join(lines)
+
+
+def _names_a_product(text: str, document) -> bool:
+    return any(product.lower() in text.lower() for product in document.promotes)
 
 
 def _urgent(row: dict) -> bool:

@@ -202,8 +202,8 @@ def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str,
     summary, rows = _kb_facts(library)
     gr.Markdown("### The documents answers are quoted from")
     info = gr.HTML(summary, elem_id="mgqa-index")
-    table = gr.Dataframe(rows, headers=["Title", "Source", "Passages", "sha256", "Indexed at"],
-                         datatype=["str", "str", "number", "str", "str"], interactive=False, wrap=True,
+    table = gr.Dataframe(rows, headers=["Title", "Publisher", "Type", "Source", "Passages", "sha256", "Indexed at"],
+                         datatype=["str", "str", "str", "str", "number", "str", "str"], interactive=False, wrap=True,
                          elem_id="mgqa-documents", label="Indexed documents")
     command = f"mgqa build --index {library.settings.index_dir}"
     if not admin_password:
@@ -282,8 +282,11 @@ def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str,
 def rebuild_done(report: BuildReport, added: list[str]) -> str:
     """What a rebuild did, as escaped HTML: nothing from a file name or a document is interpreted."""
     lines = [f"<p><strong>Rebuilt:</strong> {html.escape(report.summary())}.</p>"]
-    if added:
-        lines.append(f"<p>Added: {html.escape('; '.join(added))}.</p>")
+    kept = [line for line in added if line.split(" ", 1)[0] not in report.skipped]
+    if kept:
+        lines.append(f"<p>Added: {html.escape('; '.join(kept))}.</p>")
+    if refused := [line.split(" ", 1)[0] for line in added if line.split(" ", 1)[0] in report.skipped]:
+        lines.append(f"<p>Not added (nothing to index, see below): {html.escape(', '.join(refused))}.</p>")
     if report.warnings:
         lines.append("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in report.warnings) + "</ul>")
     return "".join(lines)
