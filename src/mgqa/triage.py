@@ -64,7 +64,9 @@ class TriageModel:
                 clause = float(self.probability("emergency", clause_vectors).max())
                 self_harm = max(self_harm, float(self.probability("self_harm", clause_vectors).max()))
         urgent = p >= t["emergency"] or clause >= t["clause"]
-        crisis = self_harm >= t["self_harm"]
+        # the self-harm head alone strays on text unlike anything it saw ("will it rain tomorrow"): a crisis also
+        # needs the message (or a clause) to read as an emergency at least at the grey-zone level
+        crisis = self_harm >= t["self_harm"] and max(p, clause) >= t["grey"]
         grey = not (urgent or crisis) and p >= t["grey"]
         return Assessment(p, clause, self_harm, urgent or crisis, crisis, grey)
 
