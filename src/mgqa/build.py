@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mgqa import chunking, documents, store
-from mgqa.embedding import Embedder, SentenceTransformerEmbedder
+from mgqa.embedding import Embedder, load_embedder
 from mgqa.records import Chunk, Document
 from mgqa.settings import Settings
 
@@ -76,7 +76,7 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
                              f"{', '.join(documents.SUPPORTED)}); the index was left as it was")
         reuse = {} if full else _reusable(settings.index_dir, old_docs, docs)
         fresh_docs = [d for d in docs if d.doc_id not in reuse]
-        embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
+        embedder = embedder or load_embedder(settings)
         progress(0.1, f"embedding {len(fresh_docs)} document(s)")
         fresh = _embed(fresh_docs, embedder, settings, progress)
         parts = {**reuse, **fresh}
