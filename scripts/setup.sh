@@ -33,3 +33,7 @@ if [ "${1:-}" = "--test" ]; then
 else
   "${pip[@]}" -e .
 fi
+
+# Export the bundled model to ONNX now, into the user's cache, so the first `mgqa ask` needn't import torch.
+# Not fatal: without the export mgqa makes it on first use, or runs on sentence-transformers.
+.venv/bin/python -m mgqa.onnx_embedding || echo "the ONNX export failed; mgqa will use sentence-transformers" >&2

@@ -12,6 +12,7 @@ _EXPORTS = {
     "Answer": "mgqa.answer", "Quote": "mgqa.answer", "BuildError": "mgqa.build", "BuildReport": "mgqa.build",
     "Chunk": "mgqa.records", "Document": "mgqa.records", "DocumentError": "mgqa.documents",
     "load_documents": "mgqa.documents", "KnowledgeBase": "mgqa.kb", "ModelError": "mgqa.embedding",
+    "load_embedder": "mgqa.embedding", "OnnxEmbedder": "mgqa.onnx_embedding",
     "SentenceTransformerEmbedder": "mgqa.embedding", "Settings": "mgqa.settings", "StoreError": "mgqa.store",
 }
 __all__ = sorted(_EXPORTS)

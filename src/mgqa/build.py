@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mgqa import chunking, documents, store
-from mgqa.embedding import Embedder, SentenceTransformerEmbedder
+from mgqa.embedding import Embedder, load_embedder
 from mgqa.records import Chunk, Document
 from mgqa.settings import Settings
 from mgqa.sources import SOURCES_FILE
@@ -103,7 +103,7 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
                              f"{', '.join(documents.SUPPORTED)}); the index was left as it was")
         reuse = {} if full else _reusable(settings.index_dir, old_docs, docs)
         fresh_docs = [d for d in docs if d.doc_id not in reuse]
-        embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
+        embedder = embedder or load_embedder(settings)
         progress(0.1, f"embedding {len(fresh_docs)} document(s)")
         fresh, too_big = _embed(fresh_docs, embedder, settings, progress)
         parts = {**reuse, **fresh}

