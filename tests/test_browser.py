@@ -93,6 +93,12 @@ def open_tab(driver, name: str) -> None:
     tab.click()
 
 
+def test_the_emergency_numbers_are_in_view_before_any_question(page):
+    line = page.find_element("css selector", "#mgqa-emergency-line")
+    assert line.is_displayed() and all(number in line.text for number in ("911", "999", "112", "988"))
+    assert line.location["y"] + line.size["height"] <= page.execute_script("return window.innerHeight")
+
+
 def test_an_answer_shows_caution_quotes_highlight_and_links(page):
     answer = ask(page, "How much magnesium do adults take each day?")
     caution = answer.find_element("css selector", ".mgqa-caution")

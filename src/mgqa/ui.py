@@ -147,6 +147,9 @@ def build_app(library: Library, admin_password: str | None = None, upload_token:
         gr.Markdown("# Ask the documents about magnesium and nerve health\n"
                     "Answers are **quoted word for word** from the documents, with a link to each passage. "
                     "This is general information, not medical advice.", elem_id="mgqa-intro")
+        gr.Markdown("**In an emergency** call your local emergency number (911 US/Canada, 999 UK, 112 EU). "
+                    "**Thoughts of self-harm?** Call or text 988 (US) or call 116 123 (UK and Ireland).",
+                    elem_id="mgqa-emergency-line")
         with gr.Tab("Ask"):
             _chat_tab(gr, library)
         with gr.Tab("Knowledge base"):
