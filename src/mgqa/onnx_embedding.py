@@ -62,6 +62,10 @@ class OnnxEmbedder:
         self.max_tokens = int(json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"])
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # its notes about unused initialisers are noise to a person asking
+        # One thread per run, and as many runs at once as there are cores: on a shared machine whole batches
+        # in parallel kept both cores busier than one batch split across them (benchmarks/bench_build_cost.py).
+        options.intra_op_num_threads = 1
+        self.workers = max(1, os.cpu_count() or 1)
         try:
             self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own untyped errors for a damaged file
@@ -89,10 +93,18 @@ class OnnxEmbedder:
         encodings = self._tokenizer.encode_batch(list(texts))
         # Longest first, so each batch pads to a length close to its own texts (and a too-long batch fails early).
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        starts = range(0, len(order), self.batch_size)
-        for start in _bar(starts, progress):
-            rows = order[start:start + self.batch_size]
-            out[rows] = self._run([encodings[i] for i in rows])
+        batches = [order[start:start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        if len(batches) == 1 or self.workers == 1:  # a question: no pool to start
+            for rows in _bar(batches, progress):
+                out[rows] = self._run([encodings[i] for i in rows])
+            return out
+        from concurrent.futures import ThreadPoolExecutor
+
+        # onnxruntime lets go of the GIL while it runs, so threads really do share the cores
+        with ThreadPoolExecutor(self.workers) as pool:
+            done = pool.map(lambda rows: self._run([encodings[i] for i in rows]), batches)
+            for rows, vectors in zip(batches, _bar(done, progress, len(batches))):
+                out[rows] = vectors
         return out
 
     def _run(self, encodings: list) -> np.ndarray:
@@ -111,14 +123,14 @@ class OnnxEmbedder:
         return len(self._counter.encode(text, add_special_tokens=False).ids)
 
 
-def _bar(items, show: bool):
+def _bar(items, show: bool, total: int | None = None):
     if not show:
         return items
     try:
         from tqdm import tqdm  # already installed with sentence-transformers; optional all the same
     except ImportError:
         return items
-    return tqdm(items, desc="Batches", unit="batch")
+    return tqdm(items, desc="Batches", unit="batch", total=total)
 
 
 def ensure_export(model_dir: Path, cache: Path) -> Path:
