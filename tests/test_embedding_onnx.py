@@ -49,16 +49,16 @@ def test_the_forced_torch_path_skips_the_export(tmp_path):
     assert not (tmp_path / "cache").exists()
 
 
-def test_the_export_name_follows_the_weights(tmp_path):
+def test_the_export_folder_follows_the_weights(tmp_path):
     model = tmp_path / "model"
     model.mkdir()
     weights = model / "model.safetensors"
     weights.write_bytes(b"one")
-    first = onnx_embedding.export_path(model, tmp_path / "cache")
-    assert first.parent == tmp_path / "cache" / "onnx" and first.suffix == ".onnx"
-    assert onnx_embedding.export_path(model, tmp_path / "cache") == first
+    first = onnx_embedding.export_dir(model, tmp_path / "cache")
+    assert first.parent == tmp_path / "cache" / "onnx"
+    assert onnx_embedding.export_dir(model, tmp_path / "cache") == first
     weights.write_bytes(b"other")
-    assert onnx_embedding.export_path(model, tmp_path / "cache") != first
+    assert onnx_embedding.export_dir(model, tmp_path / "cache") != first
 
 
 # ---------------------------------------------------------------- the real model

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1  # bump when export() changes what it writes: older cached files are then ignored
+EXPORT_VERSION = 2  # bump when export() changes what it writes: older cached exports are then ignored
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+GRAPH, WEIGHTS = "model.onnx", "model.onnx.data"  # the weights apart: onnxruntime maps them instead of parsing
 
 
 class Unavailable(Exception):
@@ -39,12 +41,12 @@ def cache_root(configured: Path | None = None) -> Path:
     return Path(base) / "mgqa"
 
 
-def export_path(model_dir: Path, cache: Path) -> Path:
-    """The cached export of the weights in model_dir: a new file whenever the weights or the exporter change."""
+def export_dir(model_dir: Path, cache: Path) -> Path:
+    """The cached export of the weights in model_dir: a new folder whenever the weights or the exporter change."""
     weights = model_dir / "model.safetensors"
     stat = weights.stat()
     key = f"{EXPORT_VERSION}|{model_dir.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    return cache / "onnx" / f"{model_dir.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.onnx"
+    return cache / "onnx" / f"{model_dir.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
 class OnnxEmbedder:
@@ -69,7 +71,7 @@ class OnnxEmbedder:
         try:
             self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own untyped errors for a damaged file
-            raise Unavailable(f"cannot load {onnx_file.name} ({err})") from None
+            raise Unavailable(f"cannot load the cached export {onnx_file.parent} ({err})") from None
         # Two tokenizers, no shared mutable state between threads: one cuts at the model's limit like
         # sentence-transformers does, one counts every word piece for the chunker.
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -135,9 +137,9 @@ def _bar(items, show: bool, total: int | None = None):
 
 def ensure_export(model_dir: Path, cache: Path) -> Path:
     """The cached export of model_dir, made now if missing (imports torch once); raise Unavailable if it can't be."""
-    target = export_path(model_dir, cache)
-    if target.is_file():
-        return target
+    target = export_dir(model_dir, cache)
+    if (target / GRAPH).is_file():
+        return target / GRAPH
     log.warning("exporting the embedding model to ONNX once (a few seconds): %s", target.name)
     try:
         export(model_dir, target)
@@ -145,13 +147,18 @@ def ensure_export(model_dir: Path, cache: Path) -> Path:
         raise
     except Exception as err:  # torch's exporter fails in many ways; any of them means: use the slow path
         raise Unavailable(f"the ONNX export failed ({type(err).__name__}: {err})") from None
-    return target
+    return target / GRAPH
 
 
 def export(model_dir: Path, target: Path) -> None:
-    """Export the transformer, mean pooling and normalisation to one ONNX file, check it, then move it in place."""
+    """Export the transformer, mean pooling and normalisation into the folder target, checked against torch.
+
+    The folder is staged beside its final name and renamed into place whole, so a killed or failed export
+    leaves nothing a later run could mistake for a finished one.
+    """
     try:
         # Imported here: only the one-off export needs torch, and torch is what the fast path exists to avoid.
+        import onnx
         import torch
         from transformers import AutoModel
     except ImportError as err:
@@ -165,23 +172,39 @@ def export(model_dir: Path, target: Path) -> None:
     ids = torch.tensor([[101, 24983, 2005, 9113, 3255, 102], [101, 24983, 102, 0, 0, 0]])
     example = (ids, (ids != 0).long(), torch.zeros_like(ids))
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
+    staging.mkdir(parents=True)
     try:
+        traced = staging / "traced.onnx"
         # The tracer's notes (deprecation, Python booleans frozen) are checked for below, by comparing outputs.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(wrapped, example, str(partial), input_names=list(INPUTS),
+            torch.onnx.export(wrapped, example, str(traced), input_names=list(INPUTS),
                               output_names=["sentence_embedding"],
                               dynamic_axes={**axes, "sentence_embedding": {0: "batch"}},
                               opset_version=17, dynamo=False)
             expected = wrapped(*example).numpy()
-        _check(partial, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
+        onnx.save_model(onnx.load_model(str(traced)), str(staging / GRAPH), save_as_external_data=True,
+                        all_tensors_to_one_file=True, location=WEIGHTS, size_threshold=1024)
+        traced.unlink()
+        _check(staging / GRAPH, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
+        for path in (staging / GRAPH, staging / WEIGHTS, staging):
+            _fsync(path)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / GRAPH).is_file():  # not another process's finished export: a real failure
+                raise
     finally:
-        partial.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _check(onnx_file: Path, feeds: dict, expected: np.ndarray) -> None:
