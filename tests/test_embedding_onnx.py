@@ -61,6 +61,16 @@ def test_the_export_folder_follows_the_weights(tmp_path):
     assert onnx_embedding.export_dir(model, tmp_path / "cache") != first
 
 
+def test_an_export_killed_long_ago_is_cleared_but_a_running_one_is_not(tmp_path):
+    killed, running = tmp_path / ".model-1.abc123.tmp", tmp_path / ".model-1.def456.tmp"
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "traced.onnx").write_bytes(b"partial")
+    os.utime(killed, (1, 1))
+    onnx_embedding._remove_abandoned(tmp_path)
+    assert not killed.exists() and running.exists()
+
+
 # ---------------------------------------------------------------- the real model
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -93,7 +94,7 @@ class OnnxEmbedder:
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch(list(texts))
-        # Longest first, so each batch pads to a length close to its own texts (and a too-long batch fails early).
+        # Longest first, so each batch pads to a length close to its own texts.
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         batches = [order[start:start + self.batch_size] for start in range(0, len(order), self.batch_size)]
         if len(batches) == 1 or self.workers == 1:  # a question: no pool to start
@@ -141,6 +142,7 @@ def ensure_export(model_dir: Path, cache: Path) -> Path:
     if (target / GRAPH).is_file():
         return target / GRAPH
     log.warning("exporting the embedding model to ONNX once (a few seconds): %s", target.name)
+    _remove_abandoned(target.parent)
     try:
         export(model_dir, target)
     except Unavailable:
@@ -150,12 +152,39 @@ def ensure_export(model_dir: Path, cache: Path) -> Path:
     return target / GRAPH
 
 
+def _remove_abandoned(folder: Path, age: float = 3600.0) -> None:
+    """Staging folders of exports killed midway (an hour old: no live export takes that long)."""
+    for path in folder.glob(".*.tmp") if folder.is_dir() else ():
+        try:
+            if time.time() - path.stat().st_mtime > age:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def export(model_dir: Path, target: Path) -> None:
     """Export the transformer, mean pooling and normalisation into the folder target, checked against torch.
 
     The folder is staged beside its final name and renamed into place whole, so a killed or failed export
     leaves nothing a later run could mistake for a finished one.
     """
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
+    staging.mkdir(parents=True)  # first: a cache folder that can't be written fails before torch loads
+    try:
+        _trace(model_dir, staging)
+        for path in (staging / GRAPH, staging / WEIGHTS, staging):
+            _fsync(path)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / GRAPH).is_file():  # not another process's finished export: a real failure
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _trace(model_dir: Path, folder: Path) -> None:
+    """Write GRAPH and WEIGHTS into folder; raise Unavailable when they don't reproduce torch's vectors."""
     try:
         # Imported here: only the one-off export needs torch, and torch is what the fast path exists to avoid.
         import onnx
@@ -172,31 +201,18 @@ def export(model_dir: Path, target: Path) -> None:
     ids = torch.tensor([[101, 24983, 2005, 9113, 3255, 102], [101, 24983, 102, 0, 0, 0]])
     example = (ids, (ids != 0).long(), torch.zeros_like(ids))
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
-    staging.mkdir(parents=True)
-    try:
-        traced = staging / "traced.onnx"
-        # The tracer's notes (deprecation, Python booleans frozen) are checked for below, by comparing outputs.
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(wrapped, example, str(traced), input_names=list(INPUTS),
-                              output_names=["sentence_embedding"],
-                              dynamic_axes={**axes, "sentence_embedding": {0: "batch"}},
-                              opset_version=17, dynamo=False)
-            expected = wrapped(*example).numpy()
-        onnx.save_model(onnx.load_model(str(traced)), str(staging / GRAPH), save_as_external_data=True,
-                        all_tensors_to_one_file=True, location=WEIGHTS, size_threshold=1024)
-        traced.unlink()
-        _check(staging / GRAPH, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
-        for path in (staging / GRAPH, staging / WEIGHTS, staging):
-            _fsync(path)
-        try:
-            staging.rename(target)
-        except OSError:
-            if not (target / GRAPH).is_file():  # not another process's finished export: a real failure
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    traced = folder / "traced.onnx"
+    # The tracer's notes (deprecation, Python booleans frozen) are checked for below, by comparing outputs.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapped, example, str(traced), input_names=list(INPUTS),
+                          output_names=["sentence_embedding"], opset_version=17, dynamo=False,
+                          dynamic_axes={**axes, "sentence_embedding": {0: "batch"}})
+        expected = wrapped(*example).numpy()
+    onnx.save_model(onnx.load_model(str(traced)), str(folder / GRAPH), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location=WEIGHTS, size_threshold=1024)
+    traced.unlink()
+    _check(folder / GRAPH, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
 
 
 def _fsync(path: Path) -> None:
