@@ -106,6 +106,14 @@ def test_a_text_gets_the_same_vector_alone_or_in_a_padded_batch(onnx_embedder):
 
 
 @pytest.mark.model
+def test_a_build_sized_call_runs_batches_side_by_side_with_the_same_vectors(onnx_embedder):
+    many = VARIED * 20  # past PARALLEL_FROM batches: the parallel path
+    assert len(many) > onnx_embedding.PARALLEL_FROM * onnx_embedder.batch_size
+    vectors = onnx_embedder.encode(many).reshape(20, len(VARIED), -1)
+    assert np.abs(vectors - onnx_embedder.encode(VARIED)).max() < 1e-5
+
+
+@pytest.mark.model
 def test_onnx_token_counts_and_limits_match_sentence_transformers(onnx_embedder, real_embedder):
     text = SEED.read_text(encoding="utf-8")
     texts = VARIED + [text] + text.split("\n")
