@@ -32,9 +32,10 @@ def throughput(docs: Path, runs: int) -> dict:
     """Chunks embedded per second by the loaded model (batching as in a build)."""
     sys.path.insert(0, str(ROOT / "src"))
     from mgqa import chunking, documents
-    from mgqa.embedding import SentenceTransformerEmbedder
+    from mgqa.embedding import load_embedder
+    from mgqa.settings import Settings
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = load_embedder(Settings.from_env())  # MGQA_EMBEDDER=onnx|torch picks the path, as in a build
     loaded, _ = documents.load_documents(docs)
     texts = [chunking.embedding_text(c) for d in loaded for c in chunking.chunk_document(d, embedder.count_tokens)]
     embedder.encode(texts[:8])  # warm-up

@@ -49,16 +49,26 @@ def test_the_forced_torch_path_skips_the_export(tmp_path):
     assert not (tmp_path / "cache").exists()
 
 
-def test_the_export_name_follows_the_weights(tmp_path):
+def test_the_export_folder_follows_the_weights(tmp_path):
     model = tmp_path / "model"
     model.mkdir()
     weights = model / "model.safetensors"
     weights.write_bytes(b"one")
-    first = onnx_embedding.export_path(model, tmp_path / "cache")
-    assert first.parent == tmp_path / "cache" / "onnx" and first.suffix == ".onnx"
-    assert onnx_embedding.export_path(model, tmp_path / "cache") == first
+    first = onnx_embedding.export_dir(model, tmp_path / "cache")
+    assert first.parent == tmp_path / "cache" / "onnx"
+    assert onnx_embedding.export_dir(model, tmp_path / "cache") == first
     weights.write_bytes(b"other")
-    assert onnx_embedding.export_path(model, tmp_path / "cache") != first
+    assert onnx_embedding.export_dir(model, tmp_path / "cache") != first
+
+
+def test_an_export_killed_long_ago_is_cleared_but_a_running_one_is_not(tmp_path):
+    killed, running = tmp_path / ".model-1.abc123.tmp", tmp_path / ".model-1.def456.tmp"
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "traced.onnx").write_bytes(b"partial")
+    os.utime(killed, (1, 1))
+    onnx_embedding._remove_abandoned(tmp_path)
+    assert not killed.exists() and running.exists()
 
 
 # ---------------------------------------------------------------- the real model
@@ -93,6 +103,14 @@ def test_a_text_gets_the_same_vector_alone_or_in_a_padded_batch(onnx_embedder):
     alone = np.stack([onnx_embedder.encode([t])[0] for t in VARIED])
     assert np.abs(alone - onnx_embedder.encode(VARIED)).max() < 1e-5
     assert onnx_embedder.encode([]).shape == (0, 384)
+
+
+@pytest.mark.model
+def test_a_build_sized_call_runs_batches_side_by_side_with_the_same_vectors(onnx_embedder):
+    many = VARIED * 20  # past PARALLEL_FROM batches: the parallel path
+    assert len(many) > onnx_embedding.PARALLEL_FROM * onnx_embedder.batch_size
+    vectors = onnx_embedder.encode(many).reshape(20, len(VARIED), -1)
+    assert np.abs(vectors - onnx_embedder.encode(VARIED)).max() < 1e-5
 
 
 @pytest.mark.model

@@ -134,11 +134,12 @@ class _Part:
 
 def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progress: Progress
            ) -> tuple[dict[str, _Part], dict[str, str]]:
-    """The parts of docs, embedded; and the documents over the passage limit (left empty) with a warning each."""
+    """Cut every document, then embed all their passages and sentences together (see _encode_all); and the
+    documents over the passage limit (left empty), with a warning each."""
     chunk_settings = chunking.ChunkSettings(settings.chunk_tokens, settings.overlap_sentences)
     now = _now()
-    out, too_big = {}, {}
-    for number, doc in enumerate(docs):
+    cut, texts, too_big = [], [], {}
+    for doc in docs:
         chunks = chunking.chunk_document(doc, embedder.count_tokens, chunk_settings)
         if len(chunks) > settings.max_passages:
             too_big[doc.doc_id] = (f"skipped {doc.source}: {len(chunks):,} passages is over the limit of "
@@ -147,12 +148,37 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
             chunks = []
         section_of = {span: chunk.section for chunk in chunks for span in chunk.sentences}
         sentences = sorted(section_of)
-        texts = [chunking.embedding_text(c) for c in chunks] + \
-                [chunking.with_context(section_of[(a, b)], doc.text[a:b]) for a, b in sentences]
-        vectors = embedder.encode(texts, progress=len(texts) > 256)
-        out[doc.doc_id] = _Part(chunks, vectors[:len(chunks)], sentences, vectors[len(chunks):], now)
-        progress(0.1 + 0.8 * (number + 1) / len(docs), f"embedded {doc.source}")
+        cut.append((doc, chunks, sentences, len(texts)))
+        texts += [chunking.embedding_text(c) for c in chunks] + \
+                 [chunking.with_context(section_of[(a, b)], doc.text[a:b]) for a, b in sentences]
+    progress(0.2, f"embedding {len(texts)} passages and sentences")
+    vectors = _encode_all(texts, embedder, lambda share: progress(0.2 + 0.7 * share,
+                                                                 f"embedded {share:.0%} of the passages"))
+    out = {}
+    for doc, chunks, sentences, first in cut:
+        middle = first + len(chunks)
+        out[doc.doc_id] = _Part(chunks, vectors[first:middle], sentences,
+                                vectors[middle:middle + len(sentences)], now)
     return out, too_big
+
+
+def _encode_all(texts: list[str], embedder: Embedder, done: Callable[[float], None]):
+    """Every distinct text once, in slices of similar length so batches carry little padding.
+
+    Encoding each document apart made many small, ragged batches: a build cost twice its bare encoding.
+    """
+    import numpy as np
+
+    unique = sorted(dict.fromkeys(texts), key=len)
+    step = 2048  # texts per slice: large enough for full batches, small enough for a moving progress bar
+    parts = []
+    for start in range(0, len(unique), step):
+        parts.append(embedder.encode(unique[start:start + step], progress=len(unique) > 256))
+        done(min(1.0, (start + step) / len(unique)))
+    if not parts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    row = {text: number for number, text in enumerate(unique)}
+    return np.concatenate(parts)[[row[t] for t in texts]]
 
 
 def _reusable(index_dir: Path, old_docs: dict, docs: list[Document]) -> dict[str, _Part]:

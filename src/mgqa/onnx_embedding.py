@@ -12,6 +12,8 @@ import hashlib
 import json
 import logging
 import os
+import shutil
+import time
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1  # bump when export() changes what it writes: older cached files are then ignored
+EXPORT_VERSION = 2  # bump when export() changes what it writes: older cached exports are then ignored
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+PARALLEL_FROM = 8  # batches in one encode call from which a build-sized job runs whole batches side by side
+GRAPH, WEIGHTS = "model.onnx", "model.onnx.data"  # the weights apart: onnxruntime maps them instead of parsing
 
 
 class Unavailable(Exception):
@@ -39,12 +43,12 @@ def cache_root(configured: Path | None = None) -> Path:
     return Path(base) / "mgqa"
 
 
-def export_path(model_dir: Path, cache: Path) -> Path:
-    """The cached export of the weights in model_dir: a new file whenever the weights or the exporter change."""
+def export_dir(model_dir: Path, cache: Path) -> Path:
+    """The cached export of the weights in model_dir: a new folder whenever the weights or the exporter change."""
     weights = model_dir / "model.safetensors"
     stat = weights.stat()
     key = f"{EXPORT_VERSION}|{model_dir.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    return cache / "onnx" / f"{model_dir.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.onnx"
+    return cache / "onnx" / f"{model_dir.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
 class OnnxEmbedder:
@@ -53,19 +57,19 @@ class OnnxEmbedder:
     def __init__(self, model_id: str, model_dir: Path, onnx_file: Path, batch_size: int = 32) -> None:
         try:
             # Imported here, not at the top: a machine without onnxruntime still runs on sentence-transformers.
-            import onnxruntime
+            import onnxruntime  # noqa: F401 - only checked here; _open uses it
             from tokenizers import Tokenizer
         except ImportError as err:
             raise Unavailable(f"{err.name} is not installed") from None
         self.model_id = model_id
         self.batch_size = batch_size
         self.max_tokens = int(json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"])
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # its notes about unused initialisers are noise to a person asking
+        self.workers = max(1, os.cpu_count() or 1)
+        self._onnx_file = onnx_file
         try:
-            self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+            self._session = self._open(threads=0)  # 0: onnxruntime splits each run across the cores
         except Exception as err:  # onnxruntime raises its own untyped errors for a damaged file
-            raise Unavailable(f"cannot load {onnx_file.name} ({err})") from None
+            raise Unavailable(f"cannot load the cached export {onnx_file.parent} ({err})") from None
         # Two tokenizers, no shared mutable state between threads: one cuts at the model's limit like
         # sentence-transformers does, one counts every word piece for the chunker.
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -75,6 +79,14 @@ class OnnxEmbedder:
         self._counter.no_padding()
         self._counter.no_truncation()
         self._dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    def _open(self, threads: int):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # its notes about unused initialisers are noise to a person asking
+        options.intra_op_num_threads = threads
+        return onnxruntime.InferenceSession(str(self._onnx_file), options, providers=["CPUExecutionProvider"])
 
     @property
     def dimension(self) -> int:
@@ -87,15 +99,28 @@ class OnnxEmbedder:
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch(list(texts))
-        # Longest first, so each batch pads to a length close to its own texts (and a too-long batch fails early).
+        # Longest first, so each batch pads to a length close to its own texts.
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        starts = range(0, len(order), self.batch_size)
-        for start in _bar(starts, progress):
-            rows = order[start:start + self.batch_size]
-            out[rows] = self._run([encodings[i] for i in rows])
+        batches = [order[start:start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        if len(batches) < PARALLEL_FROM or self.workers == 1:  # a question: one run, split across the cores
+            for rows in _bar(batches, progress):
+                out[rows] = self._run(self._session, [encodings[i] for i in rows])
+            return out
+        from concurrent.futures import ThreadPoolExecutor
+
+        # A build: whole batches side by side, one thread each, on a session opened for this call (~0.05 s).
+        # On a shared 2-core machine that encoded 10-45% faster than one batch at a time split across the
+        # cores, but one question alone is ~1.4 ms slower that way, so questions keep the shared session.
+        session = self._open(threads=1)
+        # onnxruntime lets go of the GIL while it runs, so threads really do share the cores
+        with ThreadPoolExecutor(self.workers) as pool:
+            done = pool.map(lambda rows: self._run(session, [encodings[i] for i in rows]), batches)
+            for rows, vectors in zip(batches, _bar(done, progress, len(batches))):
+                out[rows] = vectors
         return out
 
-    def _run(self, encodings: list) -> np.ndarray:
+    @staticmethod
+    def _run(session, encodings: list) -> np.ndarray:
         import numpy as np
 
         width = max(len(e.ids) for e in encodings)
@@ -105,41 +130,74 @@ class OnnxEmbedder:
             feeds["input_ids"][row, :n] = enc.ids
             feeds["attention_mask"][row, :n] = enc.attention_mask
             feeds["token_type_ids"][row, :n] = enc.type_ids
-        return self._session.run(None, feeds)[0]
+        return session.run(None, feeds)[0]
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=False).ids)
 
 
-def _bar(items, show: bool):
+def _bar(items, show: bool, total: int | None = None):
     if not show:
         return items
     try:
         from tqdm import tqdm  # already installed with sentence-transformers; optional all the same
     except ImportError:
         return items
-    return tqdm(items, desc="Batches", unit="batch")
+    return tqdm(items, desc="Batches", unit="batch", total=total)
 
 
 def ensure_export(model_dir: Path, cache: Path) -> Path:
     """The cached export of model_dir, made now if missing (imports torch once); raise Unavailable if it can't be."""
-    target = export_path(model_dir, cache)
-    if target.is_file():
-        return target
+    target = export_dir(model_dir, cache)
+    if (target / GRAPH).is_file():
+        return target / GRAPH
     log.warning("exporting the embedding model to ONNX once (a few seconds): %s", target.name)
+    _remove_abandoned(target.parent)
     try:
         export(model_dir, target)
     except Unavailable:
         raise
     except Exception as err:  # torch's exporter fails in many ways; any of them means: use the slow path
         raise Unavailable(f"the ONNX export failed ({type(err).__name__}: {err})") from None
-    return target
+    return target / GRAPH
+
+
+def _remove_abandoned(folder: Path, age: float = 3600.0) -> None:
+    """Staging folders of exports killed midway (an hour old: no live export takes that long)."""
+    for path in folder.glob(".*.tmp") if folder.is_dir() else ():
+        try:
+            if time.time() - path.stat().st_mtime > age:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def export(model_dir: Path, target: Path) -> None:
-    """Export the transformer, mean pooling and normalisation to one ONNX file, check it, then move it in place."""
+    """Export the transformer, mean pooling and normalisation into the folder target, checked against torch.
+
+    The folder is staged beside its final name and renamed into place whole, so a killed or failed export
+    leaves nothing a later run could mistake for a finished one.
+    """
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
+    staging.mkdir(parents=True)  # first: a cache folder that can't be written fails before torch loads
+    try:
+        _trace(model_dir, staging)
+        for path in (staging / GRAPH, staging / WEIGHTS, staging):
+            _fsync(path)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / GRAPH).is_file():  # not another process's finished export: a real failure
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _trace(model_dir: Path, folder: Path) -> None:
+    """Write GRAPH and WEIGHTS into folder; raise Unavailable when they don't reproduce torch's vectors."""
     try:
         # Imported here: only the one-off export needs torch, and torch is what the fast path exists to avoid.
+        import onnx
         import torch
         from transformers import AutoModel
     except ImportError as err:
@@ -153,23 +211,26 @@ def export(model_dir: Path, target: Path) -> None:
     ids = torch.tensor([[101, 24983, 2005, 9113, 3255, 102], [101, 24983, 102, 0, 0, 0]])
     example = (ids, (ids != 0).long(), torch.zeros_like(ids))
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
+    traced = folder / "traced.onnx"
+    # The tracer's notes (deprecation, Python booleans frozen) are checked for below, by comparing outputs.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapped, example, str(traced), input_names=list(INPUTS),
+                          output_names=["sentence_embedding"], opset_version=17, dynamo=False,
+                          dynamic_axes={**axes, "sentence_embedding": {0: "batch"}})
+        expected = wrapped(*example).numpy()
+    onnx.save_model(onnx.load_model(str(traced)), str(folder / GRAPH), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location=WEIGHTS, size_threshold=1024)
+    traced.unlink()
+    _check(folder / GRAPH, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        # The tracer's notes (deprecation, Python booleans frozen) are checked for below, by comparing outputs.
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(wrapped, example, str(partial), input_names=list(INPUTS),
-                              output_names=["sentence_embedding"],
-                              dynamic_axes={**axes, "sentence_embedding": {0: "batch"}},
-                              opset_version=17, dynamo=False)
-            expected = wrapped(*example).numpy()
-        _check(partial, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
+        os.fsync(fd)
     finally:
-        partial.unlink(missing_ok=True)
+        os.close(fd)
 
 
 def _check(onnx_file: Path, feeds: dict, expected: np.ndarray) -> None:
