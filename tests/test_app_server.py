@@ -64,10 +64,11 @@ def test_ask_is_the_only_documented_endpoint(client):
 
 def test_ask_returns_the_answer_json_contract(client):
     result = client.predict("How much magnesium do adults take each day?", api_name="/ask")
-    assert set(result) == {"question", "status", "quotes", "caution", "notice"}
+    assert set(result) == {"question", "status", "quotes", "caution", "notice", "disagreements"}
     assert result["status"] == "answered" and isinstance(result["caution"], str) and result["notice"] is None
     quote = result["quotes"][0]
-    assert set(quote) == {"text", "highlight", "doc_id", "title", "section", "link", "score", "promotional"}
+    assert set(quote) == {"text", "highlight", "doc_id", "title", "section", "link", "score",
+                             "promotional", "publisher", "publisher_type"}
     assert quote["highlight"] in quote["text"] and isinstance(quote["score"], float)
     assert isinstance(quote["promotional"], bool) and quote["title"] == "Magnesium and Nerves"
 

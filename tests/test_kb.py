@@ -12,8 +12,9 @@ from mgqa.build import BuildError, build
 from mgqa.kb import Coverage, KnowledgeBase
 from mgqa.store import StoreError, load_index
 
-ANSWER_KEYS = {"question", "status", "quotes", "caution", "notice"}
-QUOTE_KEYS = {"text", "highlight", "doc_id", "title", "section", "link", "score", "promotional"}
+ANSWER_KEYS = {"question", "status", "quotes", "caution", "notice", "disagreements"}
+QUOTE_KEYS = {"text", "highlight", "doc_id", "title", "section", "link", "score",
+                             "promotional", "publisher", "publisher_type"}
 
 
 def check_quotes(kb: KnowledgeBase, answer) -> None:

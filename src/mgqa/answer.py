@@ -33,11 +33,39 @@ class Quote:
     highlight_start: int
     highlight_end: int
     page: int | None = None
+    publisher: str | None = None
+    publisher_type: str = "unknown"  # public_health | clinic | commercial | unknown
 
     def to_dict(self) -> dict:
         return {"text": self.text, "highlight": self.highlight, "doc_id": self.doc_id, "title": self.title,
                 "section": self.section, "link": self.link, "score": round(self.score, 4),
-                "promotional": self.promotional}
+                "promotional": self.promotional, "publisher": self.publisher, "publisher_type": self.publisher_type}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One side of a disagreement: what one document states, and which quote shows it."""
+
+    value: str  # the figure or claim as the document words it, e.g. "350 mg"
+    doc_id: str
+    publisher: str | None
+    publisher_type: str
+    quote: int  # index into Answer.quotes
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "doc_id": self.doc_id, "publisher": self.publisher,
+                "publisher_type": self.publisher_type, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Quoted documents that state different figures for one quantity (or opposite claims)."""
+
+    quantity: str  # e.g. "upper limit for supplemental magnesium"
+    claims: tuple[Claim, ...]
+
+    def to_dict(self) -> dict:
+        return {"quantity": self.quantity, "claims": [c.to_dict() for c in self.claims]}
 
 
 @dataclass(frozen=True)
@@ -48,10 +76,12 @@ class Answer:
     quotes: tuple[Quote, ...] = ()
     notice: str | None = None  # emergency notice, or what happened when nothing is quoted
     reason: str | None = field(default=None, compare=False)  # why: triage rule or abstention signal (not in JSON)
+    disagreements: tuple[Disagreement, ...] = ()
 
     def to_dict(self) -> dict:
         return {"question": self.question, "status": self.status, "quotes": [q.to_dict() for q in self.quotes],
-                "caution": self.caution, "notice": self.notice}
+                "caution": self.caution, "notice": self.notice,
+                "disagreements": [d.to_dict() for d in self.disagreements]}
 
 
 def build_quotes(passages: list[Passage], documents: dict[str, Document], limit: int = MAX_QUOTES) -> list[Quote]:
@@ -72,7 +102,8 @@ def build_quotes(passages: list[Passage], documents: dict[str, Document], limit:
             section=" › ".join(passage.chunk.section), link=source_link(doc, *answering),
             score=passage.score,
             promotional=promotion.is_promotional(doc.text[start:end], doc, promotion.context_of(doc, start)),
-            start=start, end=end, highlight_start=h_start, highlight_end=h_end, page=doc.page_at(h_start)))
+            start=start, end=end, highlight_start=h_start, highlight_end=h_end, page=doc.page_at(h_start),
+            publisher=doc.publisher, publisher_type=doc.publisher_type))
         if len(quotes) == limit:
             break
     return quotes
