@@ -13,13 +13,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "src"))  # runs from a checkout without `pip install`
 
-from mgqa.embedding import ModelError  # noqa: E402
-from mgqa.store import StoreError  # noqa: E402
+from mgqa.errors import MgqaError  # noqa: E402
 from mgqa.ui import serve  # noqa: E402
 
 if __name__ == "__main__":
     os.chdir(HERE)  # the default index/ and seeds/ are the project's, wherever this is started from
     try:
         serve()
-    except (StoreError, ModelError, ValueError) as err:  # a missing index or a bad setting: say what to do
+    except MgqaError as err:  # a missing index or a bad setting: one line saying what to do
         sys.exit(f"mgqa: {err}")

@@ -148,12 +148,10 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
     write(docs, "nerves.md", NERVES_MD)
     write(docs, "foods.html", FOODS_HTML)
     write(docs, "sleep.txt", SLEEP_TXT)
-    settings = Settings(docs_dir=docs, index_dir=root / "index", model=FAKE_MODEL)
+    settings = Settings(docs_dir=docs, index_dir=root / "index", model=FAKE_MODEL, admin_password=ADMIN_PASSWORD)
     embedder = FakeEmbedder()
     build(settings, embedder)
     library = Library(KnowledgeBase.load(settings=settings, embedder=embedder), settings)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MGQA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        app = create_app(library)
+    app = create_app(library)
     with BackgroundServer(app) as server:
         yield SimpleNamespace(url=server.url, library=library, settings=settings, password=ADMIN_PASSWORD)

@@ -14,6 +14,7 @@ import pytest
 
 from fakes import write
 
+pytestmark = pytest.mark.server
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio_client is imported: no telemetry from tests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,6 +155,7 @@ def test_upload_and_rebuild_then_answers_quote_the_new_document(app_server, clie
     assert "&lt;script&gt;window.__xss=3&lt;/script&gt;" in page and "<script>window" not in page
 
 
+@pytest.mark.slow
 def test_twenty_clients_ten_questions_each_all_answered(app_server):
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", app_server.url,
                           "--timeout", "90"], capture_output=True, text=True, timeout=150,

@@ -140,6 +140,9 @@ def test_without_sources_the_caution_still_stands():
 ])
 def test_dose_and_medicine_questions_get_the_stronger_caution(question):
     assert safety.needs_strong_caution(question)
+
+
+def test_the_stronger_caution_adds_the_medicine_line_to_the_plain_one():
     strong = safety.caution_note([], strong=True)
     assert strong.startswith(safety.caution_note([], strong=False))
     assert "doctor or pharmacist before you start, change or stop" in strong and "interact" in strong

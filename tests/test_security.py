@@ -38,13 +38,12 @@ def target(tmp_path_factory: pytest.TempPathFactory):
     write(docs, "foods.html", FOODS_HTML)
     secret = write(tmp_path_factory.mktemp("elsewhere"), "secret.txt", SECRET + "\n")
     cache = root / "gradio-cache"
-    settings = Settings(docs_dir=docs, index_dir=root / "index", model=FAKE_MODEL)
+    settings = Settings(docs_dir=docs, index_dir=root / "index", model=FAKE_MODEL, admin_password=ADMIN_PASSWORD)
     embedder = FakeEmbedder()
     build(settings, embedder)
     library = Library(KnowledgeBase.load(settings=settings, embedder=embedder), settings)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_TEMP_DIR", str(cache))
-        patch.setenv("MGQA_ADMIN_PASSWORD", ADMIN_PASSWORD)
         app = create_app(library)
         with BackgroundServer(app) as server:
             yield SimpleNamespace(url=server.url, app=app, secret=secret, cache=cache, library=library,

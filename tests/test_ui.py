@@ -10,7 +10,7 @@ import pytest
 from fakes import write
 from mgqa.build import BuildError, build
 from mgqa.formatting import documents_table, index_summary
-from mgqa.ui import Library, build_app, parse_port
+from mgqa.ui import Library, build_app
 
 # ---------------------------------------------------------------- knowledge-base tab
 
@@ -121,14 +121,3 @@ def test_with_an_admin_password_uploads_wait_behind_the_unlock(built, kb):
     found = components(build_app(Library(kb, built), admin_password="s3cret"))
     assert {"mgqa-password", "mgqa-unlock", "mgqa-upload", "mgqa-rebuild"} <= set(found)
     assert "s3cret" not in str(found["mgqa-password"].value)
-
-
-@pytest.mark.parametrize("raw,port", [(None, 7860), ("", 7860), ("8080", 8080)])
-def test_port_from_the_environment(raw, port):
-    assert parse_port(raw) == port
-
-
-@pytest.mark.parametrize("raw", ["abc", "0", "70000", "-1"])
-def test_a_bad_port_says_what_is_wrong(raw):
-    with pytest.raises(ValueError, match="MGQA_PORT"):
-        parse_port(raw)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mgqa import chunking, documents, store
 from mgqa.embedding import Embedder, load_embedder
+from mgqa.errors import MgqaError
 from mgqa.records import Chunk, Document
 from mgqa.settings import Settings
 from mgqa.sources import SOURCES_FILE
@@ -19,7 +20,7 @@ CHUNKER_VERSION = 4  # bump when chunking.py or a loader changes the text or wha
 Progress = Callable[[float, str], None]
 
 
-class BuildError(Exception):
+class BuildError(MgqaError):
     """A build that could not run; the previous index is untouched."""
 
 

@@ -15,7 +15,19 @@ from mgqa.settings import Settings
 INDEX_HELP = "index folder (default: index/, or MGQA_INDEX_DIR)"
 
 
-@click.group()
+class _Group(click.Group):
+    """Every error a person can cause (an MgqaError) becomes `Error: <one line>` and exit 1, in one place."""
+
+    def invoke(self, ctx: click.Context):
+        from mgqa.errors import MgqaError
+
+        try:
+            return super().invoke(ctx)
+        except MgqaError as err:
+            raise click.ClickException(str(err)) from None
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="mgqa")
 def main() -> None:
     """Ask health questions of a document collection; get verbatim, linked quotes with a caution note."""
@@ -35,14 +47,9 @@ def build(docs_dir: Path | None, index_dir: Path | None, model: str | None, chun
         mgqa build --docs my-docs --index my-index
     """
     from mgqa import build as builder
-    from mgqa.embedding import ModelError
-    from mgqa.store import StoreError
 
-    settings = _settings(docs_dir=docs_dir, index_dir=index_dir, model=model, chunk_tokens=chunk_tokens)
-    try:
-        report = builder.build(settings)
-    except (builder.BuildError, StoreError, ModelError) as err:
-        raise click.ClickException(str(err)) from None
+    report = builder.build(Settings.from_env(docs_dir=docs_dir, index_dir=index_dir, model=model,
+                                             chunk_tokens=chunk_tokens))
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary())
@@ -79,14 +86,9 @@ def serve(host: str | None, port: int | None, index_dir: Path | None) -> None:
 
         mgqa serve --port 8080
     """
-    from mgqa.embedding import ModelError
-    from mgqa.store import StoreError
     from mgqa.ui import serve as run
 
-    try:
-        run(host=host, port=port, index_dir=index_dir)
-    except (StoreError, ModelError, ValueError) as err:  # a missing index or a bad setting: say what to do
-        raise click.ClickException(str(err)) from None
+    run(host=host, port=port, index_dir=index_dir)
 
 
 @main.command("eval")
@@ -114,7 +116,7 @@ def evaluate(question_sets: tuple[Path, ...], index_dir: Path | None, mode: str,
                            else triage_eval.table(str(path), result))
                 continue
             result = evaluation.evaluate(kb, evaluation.load_cases(path))
-        except (evaluation.EvalError, OSError, ValueError, KeyError) as err:
+        except (OSError, ValueError, KeyError) as err:  # a file that is not a question set
             raise click.ClickException(f"{path}: {err}") from None
         failed |= not result["passed"]
         if as_json:
@@ -125,20 +127,7 @@ def evaluate(question_sets: tuple[Path, ...], index_dir: Path | None, mode: str,
         sys.exit(1)
 
 
-def _settings(**overrides: object) -> Settings:
-    try:
-        return Settings.from_env(**overrides)
-    except ValueError as err:
-        raise click.ClickException(str(err)) from None
-
-
 def _load(index_dir: Path | None, mode: str = "hybrid"):
-    from mgqa.embedding import ModelError
     from mgqa.kb import KnowledgeBase
-    from mgqa.store import StoreError
 
-    settings = _settings(index_dir=index_dir)
-    try:
-        return KnowledgeBase.load(settings=settings, mode=mode)
-    except (StoreError, ModelError) as err:
-        raise click.ClickException(str(err)) from None
+    return KnowledgeBase.load(settings=Settings.from_env(index_dir=index_dir), mode=mode)

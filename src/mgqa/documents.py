@@ -18,10 +18,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from mgqa.errors import MgqaError
 from mgqa.html_text import html_text, web_url
 from mgqa.markdown_text import markdown_text
 from mgqa.metadata import META_KEYS, SIDECAR_SUFFIX, load_yaml, read_sidecar, sidecar_path
-from mgqa.records import Document
+from mgqa.records import Document, Metadata
 from mgqa.sources import SOURCES_FILE, Source, classify, publisher_type, read_sources
 from mgqa.text_header import read_header
 
@@ -33,7 +34,7 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 _KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
 
-class DocumentError(Exception):
+class DocumentError(MgqaError):
     """A file that can't be used as a document; the message is one line naming the file and why."""
 
     def __init__(self, source: str, reason: str) -> None:
@@ -50,18 +51,10 @@ class _Unusable(Exception):
 
 
 @dataclass(frozen=True)
-class _Parsed:
+class _Parsed(Metadata):
     """What a format parser found in the file itself, before sidecar metadata is applied."""
 
-    text: str
-    title: str | None = None
-    url: str | None = None
-    publisher: str | None = None
-    author: str | None = None
-    date: str | None = None
-    commercial: bool = False
-    promotes: tuple[str, ...] = ()
-    publisher_type: str | None = None
+    text: str = ""
     headings: tuple[tuple[int, int, int], ...] = ()
     pages: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from mgqa.errors import MgqaError
 from mgqa.settings import DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 log = logging.getLogger(__name__)
 
 
-class ModelError(Exception):
+class ModelError(MgqaError):
     """The configured model can't be loaded; the message says what to do."""
 
 

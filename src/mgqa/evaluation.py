@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from mgqa.errors import MgqaError
 from mgqa.kb import KnowledgeBase
 from mgqa.text import normalise_space
 
@@ -13,7 +14,7 @@ TARGETS = {"R@1": (">=", 0.85), "R@3": (">=", 0.98), "MRR": (">=", 0.0), "false_
            "oos_abstention": (">=", 0.90), "emergency_recall": (">=", 1.0), "false_alarms": ("<=", 0)}
 
 
-class EvalError(Exception):
+class EvalError(MgqaError):
     """The question set can't be read; the message names the line."""
 
 

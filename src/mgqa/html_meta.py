@@ -10,8 +10,9 @@ or Offer); the product's name then counts as something it promotes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from mgqa.records import Metadata
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -25,16 +26,7 @@ _OWN_PREFIXES = ("mgqa:", "source-")
 _SELLING_TYPES = frozenset({"product", "offer", "aggregateoffer", "productgroup"})
 
 
-@dataclass(frozen=True)
-class HtmlMeta:
-    title: str | None = None
-    url: str | None = None
-    publisher: str | None = None
-    author: str | None = None
-    date: str | None = None
-    commercial: bool = False
-    promotes: tuple[str, ...] = ()
-    publisher_type: str | None = None
+HtmlMeta = Metadata  # what a page's <head> says, in the record every loader uses
 
 
 def web_url(value: str | None) -> str | None:

@@ -29,8 +29,9 @@ class KnowledgeBase:
     """An index in memory plus the embedder that reads questions the same way the passages were read."""
 
     def __init__(self, data: IndexData, embedder: Embedder, mode: str = "hybrid",
-                 coverage: Coverage = Coverage()) -> None:
+                 coverage: Coverage = Coverage(), top_k: int = 3) -> None:
         self.data = data
+        self.top_k = top_k  # quotes in an answer, at most
         self.embedder = embedder
         self.retriever = Retriever(data, mode)
         self.coverage = coverage
@@ -49,7 +50,7 @@ class KnowledgeBase:
         if built_with != embedder.model_id:
             raise StoreError(f"{index_dir} was built with model {built_with!r} but {embedder.model_id!r} is "
                              f"configured: run `mgqa build --index {index_dir}` to rebuild it with this model")
-        return cls(data, embedder, mode)
+        return cls(data, embedder, mode, top_k=settings.top_k)
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -93,7 +94,7 @@ class KnowledgeBase:
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
             return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
         covered, reason, missing = self.covers(cleaned, widened, passages)
-        quotes = build_quotes(self._supported(passages), self.documents) if covered else []
+        quotes = build_quotes(self._supported(passages), self.documents, self.top_k) if covered else []
         if rule or (assessment and assessment.urgent):
             # after an emergency notice, only what can't harm: no dose, no product, no advert
             quotes = [q for q in quotes if not safety.harmful_when_urgent(q)]

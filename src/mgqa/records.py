@@ -6,6 +6,20 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Metadata:
+    """What a file says about itself, from any format: front matter, <meta>, header lines, PDF info, a sidecar."""
+
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    commercial: bool = False
+    promotes: tuple[str, ...] = ()
+    publisher_type: str | None = None  # "public_health" | "clinic" | "commercial"; None when nothing says
+
+
+@dataclass(frozen=True)
 class Document:
     """One source document, its text exactly as quotes will be taken from it."""
 

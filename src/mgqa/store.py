@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mgqa.errors import MgqaError
 from mgqa.records import Chunk, Document
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ FORMAT_VERSION = 1
 POINTER = "CURRENT"
 
 
-class StoreError(Exception):
+class StoreError(MgqaError):
     """The index folder is missing, unreadable or was built differently; the message says what to do."""
 
 

@@ -316,11 +316,12 @@ def rebuild_failed(reason: str, uploads: list[str], docs_dir: Path) -> str:
 def create_app(library: Library, admin_password: str | None = None) -> fastapi.FastAPI:
     """FastAPI app serving /source/<doc_id> and the Gradio app (chat, KB tab, /ask) at the root.
 
-    Uploads and rebuilds are on only with an admin password: given here, or MGQA_ADMIN_PASSWORD.
+    Uploads and rebuilds are on only with an admin password: given here, or the library's settings
+    (MGQA_ADMIN_PASSWORD).
     """
     gr = _gradio()
     if admin_password is None:
-        admin_password = os.environ.get("MGQA_ADMIN_PASSWORD") or None
+        admin_password = library.settings.admin_password or None
     from fastapi import FastAPI
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -353,22 +354,14 @@ def serve(host: str | None = None, port: int | None = None, index_dir: str | Pat
     """Run the app until Ctrl+C: loopback 127.0.0.1:7860 unless given or MGQA_HOST / MGQA_PORT say otherwise."""
     import uvicorn
 
-    host = host or os.environ.get("MGQA_HOST") or DEFAULT_HOST
-    port = port or parse_port(os.environ.get("MGQA_PORT"))
-    library = load_library(index_dir)
+    settings = Settings.from_env(index_dir=index_dir, host=host, port=port)  # the one read of the environment
+    host, port = settings.host, settings.port
+    library = load_library(settings=settings)
     app = create_app(library)
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("serving on %s: anyone who can reach this address can use the app", host)
     print(f"mgqa: serving {library.settings.index_dir} on http://{host}:{port} (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
-
-
-def parse_port(raw: str | None) -> int:
-    if not raw:
-        return DEFAULT_PORT
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ValueError(f"MGQA_PORT must be a port number (1-65535), not {raw!r}")
-    return int(raw)
 
 
 class BackgroundServer:

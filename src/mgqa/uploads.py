@@ -15,12 +15,13 @@ from pathlib import Path
 
 from mgqa import documents
 from mgqa.documents import DocumentError
+from mgqa.errors import MgqaError
 
 UPLOAD_MAX_BYTES = 20_000_000
 BACKUP_DIR = ".backup"  # hidden: never indexed
 
 
-class UploadError(ValueError):
+class UploadError(MgqaError, ValueError):
     """An uploaded file that can't be added; the message names it and says why."""
 
 
