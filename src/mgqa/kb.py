@@ -93,6 +93,8 @@ class KnowledgeBase:
         if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
             return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
+        if rule and assessment and assessment.calm:
+            rule = None  # the whole message reads as calm (past, hypothetical, a topic): the wording alone isn't enough
         covered, reason, missing = self.covers(cleaned, widened, passages)
         quotes = build_quotes(self._supported(passages), self.documents, self.top_k) if covered else []
         if rule or (assessment and assessment.urgent):

@@ -37,6 +37,7 @@ class Assessment:
     urgent: bool
     crisis: bool
     grey: bool  # not urgent, but not sure enough to say nothing
+    calm: bool  # the whole message, and every clause, scores below the floor: calm context
 
 
 class TriageModel:
@@ -64,11 +65,11 @@ class TriageModel:
                 clause = float(self.probability("emergency", clause_vectors).max())
                 self_harm = max(self_harm, float(self.probability("self_harm", clause_vectors).max()))
         urgent = p >= t["emergency"] or clause >= t["clause"]
-        # the self-harm head alone strays on text unlike anything it saw ("will it rain tomorrow"): a crisis also
-        # needs the message (or a clause) to read as an emergency at least at the grey-zone level
-        crisis = self_harm >= t["self_harm"] and max(p, clause) >= t["grey"]
+        # any self-harm signal gets the crisis line, even when nothing else reads as an emergency ("i've written
+        # letters to everyone"); ordinary and off-topic questions in the training bank keep the head from straying
+        crisis = self_harm >= t["self_harm"]
         grey = not (urgent or crisis) and p >= t["grey"]
-        return Assessment(p, clause, self_harm, urgent or crisis, crisis, grey)
+        return Assessment(p, clause, self_harm, urgent or crisis, crisis, grey, calm=p < t["floor"])
 
     def save(self, path: Path) -> None:
         arrays = {f"{name}_w": w for name, (w, _) in self.heads.items()}
