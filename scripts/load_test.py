@@ -1,9 +1,11 @@
 #!/usr/bin/env python
 """Load test of the /ask API: concurrent gradio_client clients, each asking a series of questions.
 
-Prints one JSON object (p50/p95 latency, errors, statuses) and exits 1 if any request failed.
+Prints one JSON object per concurrency level (p50/p95 latency, answers per second, errors, statuses, and the
+answers per second as a multiple of the first level's) and exits 1 if any request failed.
 
     python scripts/load_test.py                              # starts the app on a free loopback port, bundled index
+    python scripts/load_test.py --clients 1,50,200           # levels one after the other, against the same app
     python scripts/load_test.py --url http://127.0.0.1:7860  # an app that is already running (loopback only)
 """
 
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running app on this machine; default: start one on a free loopback port")
     parser.add_argument("--index", help="index folder of the app this script starts (default: MGQA_INDEX_DIR, index)")
-    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--clients", type=levels, default=[20], help="clients at once; a comma list runs each level")
     parser.add_argument("--questions", type=int, default=10, help="questions per client")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds for the whole run")
     args = parser.parse_args(argv)
@@ -116,15 +118,36 @@ def main(argv: list[str] | None = None) -> int:
         host = urlsplit(args.url).hostname
         if host not in LOOPBACK:
             parser.error(f"--url must be a loopback address ({', '.join(sorted(LOOPBACK))}), not {host!r}")
-        report = run(args.url, args.clients, args.questions, args.timeout)
+        reports = run_levels(args.url, args.clients, args.questions, args.timeout)
     else:
         from mgqa.ui import BackgroundServer, create_app, load_library
 
         library = load_library(args.index)  # the configured model and index, as `mgqa serve` would
         with BackgroundServer(create_app(library, admin_password="")) as server:  # "": uploads off
-            report = run(server.url, args.clients, args.questions, args.timeout)
-    print(json.dumps(report, indent=2))
-    return 1 if report["errors"] else 0
+            reports = run_levels(server.url, args.clients, args.questions, args.timeout)
+    print(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2))
+    return 1 if any(r["errors"] for r in reports) else 0
+
+
+def levels(raw: str) -> list[int]:
+    """"1,50,200" -> [1, 50, 200]; each a whole number from 1 to 500 (a bounded load, on loopback)."""
+    try:
+        values = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--clients takes whole numbers separated by commas, not {raw!r}") from None
+    if not values or not all(1 <= v <= 500 for v in values):
+        raise argparse.ArgumentTypeError("each --clients level must be from 1 to 500")
+    return values
+
+
+def run_levels(url: str, clients: list[int], questions: int, timeout: float) -> list[dict]:
+    """One run per level, one after the other; throughput also as a multiple of the first level's."""
+    reports = [run(url, count, questions, timeout) for count in clients]
+    first = reports[0]["requests_per_second"]
+    for report in reports:
+        rate = report["requests_per_second"]
+        report["throughput_vs_first"] = round(rate / first, 2) if rate and first else None
+    return reports
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -170,3 +171,43 @@ def test_load_test_refuses_non_loopback_urls():
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", "http://example.org"],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "loopback" in run.stderr
+
+
+def test_a_full_queue_answers_busy_try_again_at_once(tmp_path, monkeypatch):
+    """With every /ask worker busy and the queue full, one more question is refused at once, in words."""
+    from fakes import FAKE_MODEL, FakeEmbedder
+    from mgqa import ui
+    from mgqa.build import build
+    from mgqa.kb import KnowledgeBase
+    from mgqa.settings import Settings
+
+    write(tmp_path / "docs", "nerves.txt", "Magnesium\n\nMagnesium supports healthy nerve signals.\n")
+    settings = Settings(docs_dir=tmp_path / "docs", index_dir=tmp_path / "index", model=FAKE_MODEL)
+    build(settings, FakeEmbedder())
+    library = ui.Library(KnowledgeBase.load(settings=settings, embedder=FakeEmbedder()), settings)
+    entered, release = threading.Event(), threading.Event()
+    answer = library.ask
+    monkeypatch.setattr(library, "ask", lambda question: (entered.set(), release.wait(20), answer(question))[2])
+    monkeypatch.setattr(ui, "ASK_CONCURRENCY", 1)
+    with ui.BackgroundServer(ui.create_app(library, admin_password="", queue_size=1)) as server:
+        status, _, config = get(server.url + "/config")
+        fn_index = next(d["id"] for d in json.loads(config)["dependencies"] if d.get("api_name") == "ask")
+        joined = [join_queue(server.url, fn_index, "s0")]  # it runs, and blocks the only worker
+        assert entered.wait(10)
+        joined += [join_queue(server.url, fn_index, f"s{n}") for n in (1, 2)]  # one waits in the queue, one more
+        release.set()
+    assert [code for code, _ in joined[:2]] == [200, 200]
+    code, body = joined[2]
+    assert code == 503 and json.loads(body)["detail"] == ui.BUSY_NOTICE
+
+
+def join_queue(url: str, fn_index: int, session: str) -> tuple[int, str]:
+    body = json.dumps({"data": ["magnesium?"], "fn_index": fn_index, "session_hash": session, "event_data": None,
+                       "trigger_id": None}).encode()
+    request = urllib.request.Request(url + "/gradio_api/queue/join", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8")

@@ -57,3 +57,18 @@ def test_bm25_finds_rare_words(data, embedder):
 def test_k_larger_than_the_index_returns_every_passage_once(data, embedder):
     passages = search(data, embedder, "magnesium", k=1000)
     assert sorted(p.chunk.chunk_id for p in passages) == sorted(c.chunk_id for c in data.chunks)
+
+
+@pytest.mark.parametrize("question", [
+    "Boiling spinach loses some minerals into the water.", "How much magnesium do adults take each day?",
+    "Does magnesium help older adults fall asleep?"])
+def test_scoring_only_candidates_ranks_them_as_scoring_everything(data, embedder, monkeypatch, question):
+    from mgqa import retrieval
+
+    everything = search(data, embedder, question, k=3)
+    monkeypatch.setattr(retrieval, "CANDIDATES", 3)  # fewer than the passages: candidates from faiss and BM25
+    assert len(data.chunks) > 3
+    candidates = search(data, embedder, question, k=3)
+    assert candidates[0].chunk == everything[0].chunk
+    assert candidates[0].score == pytest.approx(everything[0].score, rel=1e-5)
+    assert candidates[0].sentence_scores == pytest.approx(everything[0].sentence_scores, rel=1e-5)

@@ -66,8 +66,27 @@ def test_a_loaded_document_equals_the_saved_one(tmp_path):
 def test_the_saved_folder_is_plain_and_readable(tmp_path):
     save_index(tmp_path, **small_index())
     assert sorted(p.name for p in live(tmp_path).iterdir()) == [
-        "chunks.faiss", "chunks.jsonl", "documents.jsonl", "manifest.json", "sentences.npy"]
+        "bm25", "chunks.faiss", "chunks.jsonl", "chunks.npy", "documents.jsonl", "manifest.json",
+        "passage_sentences.npy", "sentences.npy"]
     assert "Magnesium calms nerves." in (live(tmp_path) / "chunks.jsonl").read_text(encoding="utf-8")
+    assert np.load(live(tmp_path) / "passage_sentences.npy").tolist() == [0, 1, 1, 2]
+
+
+def test_bm25_is_loaded_as_saved_without_tokenising_again(tmp_path, monkeypatch):
+    from mgqa import lexical
+    from mgqa.chunking import embedding_text
+
+    parts = small_index()
+    save_index(tmp_path, **parts)
+    fresh = lexical.LexicalIndex.build([embedding_text(c) for c in parts["chunks"]])
+    question = "spinach magnesium almonds"
+    expected = fresh.scores(question)
+    monkeypatch.setattr(lexical, "terms", lambda text: pytest.fail("the passages were tokenised at load"))
+    data = load_index(tmp_path)
+    assert data.lexical.vocabulary == fresh.vocabulary
+    monkeypatch.undo()
+    np.testing.assert_allclose(data.lexical.scores(question), expected, rtol=1e-6)
+    assert isinstance(data.sentence_vectors, np.memmap)  # vectors stay on disk until a question reads them
 
 
 def test_a_missing_index_says_to_run_mgqa_build(tmp_path):

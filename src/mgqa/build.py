@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mgqa import chunking, documents, store
+from mgqa import chunking, documents, store, vectors
 from mgqa.embedding import Embedder, load_embedder
 from mgqa.errors import MgqaError
 from mgqa.records import Chunk, Document
@@ -116,8 +116,10 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
         if not docs:
             raise BuildError(f"no document in {settings.docs_dir} has text to quote; the index was left as it was")
         skipped = tuple(sorted(set(files) - {d.source for d in docs} - {SOURCES_FILE}))
-        report = replace(_write(settings, embedder, docs, parts, old_docs, full, warnings, began, files),
-                         skipped=skipped)
+        appended = _appending(manifest, full, docs, parts)
+        base = None if appended is None else store.live_build(settings.index_dir)
+        report = replace(_write(settings, embedder, appended or docs, parts, old_docs, full, warnings, began, files,
+                                base), skipped=skipped)
     progress(1.0, "done")
     return report
 
@@ -183,29 +185,54 @@ def _encode_all(texts: list[str], embedder: Embedder, done: Callable[[float], No
 
 
 def _reusable(index_dir: Path, old_docs: dict, docs: list[Document]) -> dict[str, _Part]:
-    """The parts of unchanged documents, taken from the live index instead of re-embedding them."""
+    """The parts of unchanged documents, taken from the live index instead of re-embedding them.
+
+    Chunks and sentence rows are grouped by document in one pass each: the cost grows with the index once,
+    not once per kept document.
+    """
     keep = {d.doc_id for d in docs if d.doc_id in old_docs and old_docs[d.doc_id]["sha256"] == d.sha256}
     if not keep:
         return {}
     import numpy as np
 
     data = store.load_index(index_dir)
-    vectors = data.chunk_vectors()
-    rows = {}
+    chunk_rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(data.chunks):
+        chunk_rows.setdefault(chunk.doc_id, []).append(row)
+    sentence_rows: dict[str, list[tuple[int, tuple[int, int]]]] = {}
     for row, (doc_id, a, b) in enumerate(data.sentence_spans):
-        rows.setdefault(doc_id, []).append((row, (a, b)))
+        sentence_rows.setdefault(doc_id, []).append((row, (a, b)))
     out = {}
     for doc_id in keep:
-        picks = [i for i, c in enumerate(data.chunks) if c.doc_id == doc_id]
-        sentence_rows = rows.get(doc_id, [])
+        picks = np.array(chunk_rows.get(doc_id, []), dtype=np.int64)
+        sentences = sentence_rows.get(doc_id, [])
         out[doc_id] = _Part(
-            [data.chunks[i] for i in picks], vectors[picks] if picks else np.zeros((0, vectors.shape[1])),
-            [span for _, span in sentence_rows], data.sentence_vectors[[r for r, _ in sentence_rows]],
+            [data.chunks[i] for i in picks], data.vectors.vectors(picks),
+            [span for _, span in sentences],
+            np.asarray(data.sentence_vectors[np.array([r for r, _ in sentences], dtype=np.int64)]),
             old_docs[doc_id].get("indexed_at", _now()))
     return out
 
 
-def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files) -> BuildReport:
+def _appending(manifest: dict | None, full: bool, docs: list[Document], parts: dict[str, _Part]
+               ) -> list[Document] | None:
+    """When the change only adds documents: the documents with the old ones first, in their old order, so the
+    live vector index can be extended instead of rebuilt. None when anything was updated or removed, or the
+    index kind changes with the new size."""
+    if manifest is None or full:
+        return None
+    old_order = list(manifest["documents"])
+    by_id = {d.doc_id: d for d in docs}
+    if not all(doc_id in by_id and by_id[doc_id].sha256 == manifest["documents"][doc_id]["sha256"]
+               for doc_id in old_order):
+        return None
+    count = sum(len(parts[d.doc_id].chunks) for d in docs)
+    if vectors.kind_for(count) != store.vector_kind(manifest, manifest["counts"]["chunks"]):
+        return None
+    return [by_id[doc_id] for doc_id in old_order] + [d for d in docs if d.doc_id not in manifest["documents"]]
+
+
+def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files, base=None) -> BuildReport:
     import numpy as np
 
     chunks = [c for d in docs for c in parts[d.doc_id].chunks]
@@ -213,6 +240,7 @@ def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, fil
     dimension = dimension or embedder.dimension
     manifest = {
         "format": store.FORMAT_VERSION, **index_settings(settings), "dimension": int(dimension),
+        "vectors": vectors.describe(vectors.kind_for(len(chunks))),
         "built_at": _now(), "counts": {"documents": len(docs), "chunks": len(chunks)},
         "documents": {d.doc_id: {"source": d.source, "kind": d.kind, "title": d.title, "url": d.url,
                                  "publisher": d.publisher, "publisher_type": d.publisher_type,
@@ -226,7 +254,7 @@ def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, fil
     sentence_vectors = np.concatenate([np.asarray(parts[d.doc_id].sentence_vectors).reshape(-1, dimension)
                                        for d in docs])
     spans = {d.doc_id: [list(s) for s in parts[d.doc_id].sentences] for d in docs}
-    store.save_index(settings.index_dir, manifest, docs, chunks, chunk_vectors, spans, sentence_vectors)
+    store.save_index(settings.index_dir, manifest, docs, chunks, chunk_vectors, spans, sentence_vectors, base)
     return BuildReport(**_changes(docs, old_docs), chunks=len(chunks), full=full and bool(old_docs),
                        warnings=tuple(warnings), seconds=time.perf_counter() - began)
 

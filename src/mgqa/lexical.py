@@ -1,6 +1,8 @@
-"""Word-level matching: stop words, a light stemmer and a BM25 index over passages (bm25s)."""
+"""Word-level matching: stop words, a light stemmer and a BM25 index over passages (bm25s), saved with the index."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
@@ -52,14 +54,33 @@ def _is_content(word: str) -> bool:
 class LexicalIndex:
     """BM25 over passages, plus their vocabulary (to spot subjects the documents never mention)."""
 
-    def __init__(self, passages: list[str]) -> None:
-        import bm25s  # imported here: only the knowledge base needs it, not the CLI's --help
+    def __init__(self, bm25: object, size: int) -> None:
+        self._bm25 = bm25
+        self.size = size
+        # every term of some passage; bm25s keeps "" for a passage with no term, which is no word
+        self.vocabulary = frozenset(t for t in bm25.vocab_dict if t)
 
-        tokenised = [terms(p) for p in passages]
-        self.vocabulary = frozenset(t for tokens in tokenised for t in tokens)
-        self.size = len(passages)
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(tokenised, show_progress=False)
+    @classmethod
+    def build(cls, passages: list[str]) -> LexicalIndex:
+        import bm25s  # imported here: only builds and the knowledge base need it, not the CLI's --help
+
+        bm25 = bm25s.BM25()
+        bm25.index([terms(p) for p in passages], show_progress=False)
+        return cls(bm25, len(passages))
+
+    def save(self, folder: Path) -> None:
+        """The BM25 matrix and vocabulary as bm25s writes them (.npy arrays and JSON) into folder."""
+        self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> LexicalIndex:
+        """A saved index, its score matrix memory-mapped: nothing is re-tokenised at load."""
+        import bm25s
+
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        if len(bm25.vocab_dict) and int(bm25.scores["num_docs"]) != size:
+            raise ValueError(f"the BM25 index holds {bm25.scores['num_docs']} passages, not {size}")
+        return cls(bm25, size)
 
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in terms(query) if t in self.vocabulary]

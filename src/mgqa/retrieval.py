@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mgqa import chunking
-from mgqa.lexical import LexicalIndex
 from mgqa.records import Chunk
 from mgqa.store import IndexData
 
@@ -15,6 +13,9 @@ MODES = ("hybrid", "dense", "bm25")
 # Weight of BM25 (scaled to the best passage's score) next to the two cosines:
 # `benchmarks/retrieval_sweep.py --weights 0.1,0.2,0.3` measures it (0.2 ranked best on the own set).
 LEXICAL_WEIGHT = 0.2
+# Passages the vector index proposes, and BM25 proposes, for exact scoring (sentences included): the cost of a
+# question grows with this, not with the index.
+CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -31,42 +32,62 @@ class Passage:
 
 
 class Retriever:
-    """Holds the vectors and the BM25 index of one built index; `search` is cheap after the query embedding."""
+    """Ranks passages of one loaded index: candidates from the vector store and BM25, then exact scores on them.
+
+    Only candidate passages have their sentences scored, so a question costs about the same at any index size;
+    an index of at most CANDIDATES passages is scored whole, exactly as before there were candidates.
+    """
 
     def __init__(self, data: IndexData, mode: str = "hybrid") -> None:
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}")
         self.mode = mode
         self.chunks = data.chunks
-        self.chunk_vectors = data.chunk_vectors()
+        self.vectors = data.vectors
         self.sentence_vectors = data.sentence_vectors
-        row_of = {span: row for row, span in enumerate(data.sentence_spans)}
-        # every chunk's sentence rows laid end to end, so one reduceat finds each chunk's best sentence
-        self.rows = np.array([row_of[(c.doc_id, a, b)] for c in self.chunks for a, b in c.sentences], dtype=np.int64)
-        self.starts = np.cumsum([0] + [len(c.sentences) for c in self.chunks[:-1]]).astype(np.int64)
-        self.lexical = LexicalIndex([chunking.embedding_text(c) for c in self.chunks])
+        self.passage_sentences = data.passage_sentences
+        self.counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
+        self.starts = np.cumsum(self.counts) - self.counts  # where each chunk's rows begin in passage_sentences
+        self.lexical = data.lexical
 
     def search(self, question: str, query_vector: np.ndarray, k: int = 8) -> list[Passage]:
         """The k best passages for a question, best first."""
         if not self.chunks:
             return []
-        dense = self.chunk_vectors @ query_vector
-        per_sentence = (self.sentence_vectors @ query_vector)[self.rows]
-        best_sentence = np.maximum.reduceat(per_sentence, self.starts)
+        every = self.lexical.scores(question)  # every passage (sparse, cheap): its maximum scales the fusion
+        rows = self._candidates(query_vector, every)
+        dense = self.vectors.vectors(rows) @ query_vector
+        per_sentence, first = self._sentence_scores(rows, query_vector)
+        best_sentence = np.maximum.reduceat(per_sentence, first)
         semantic = dense + best_sentence  # the whole passage and its best sentence both count
-        lexical = self.lexical.scores(question)
+        lexical = every[rows]
         if self.mode == "dense":
             ranking = semantic
         elif self.mode == "bm25":
             ranking = lexical + 1e-3 * semantic  # ties (no shared words) fall back to meaning
         else:
-            ranking = semantic + LEXICAL_WEIGHT * lexical / max(float(lexical.max()), 1e-9)
-        order = np.argsort(-ranking, kind="stable")[:k]
+            ranking = semantic + LEXICAL_WEIGHT * lexical / max(float(every.max()), 1e-9)
+        order = np.argsort(-ranking, kind="stable")[:k]  # candidates are in chunk order: ties as before
         out = []
         for i in order:
-            chunk = self.chunks[i]
-            scores = per_sentence[self.starts[i]:self.starts[i] + len(chunk.sentences)]
+            chunk = self.chunks[rows[i]]
+            scores = per_sentence[first[i]:first[i] + len(chunk.sentences)]
             out.append(Passage(chunk, float(ranking[i]), float(dense[i]), float(best_sentence[i]), float(lexical[i]),
                                chunk.sentences[int(np.argmax(scores))], tuple(float(s) for s in scores)))
         return out
 
+    def _candidates(self, query_vector: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """Rows worth scoring exactly, in chunk order: the nearest by vector and the best by BM25."""
+        if len(self.chunks) <= CANDIDATES:
+            return np.arange(len(self.chunks))
+        near, _ = self.vectors.search(query_vector, CANDIDATES)
+        words = np.argpartition(-lexical, CANDIDATES)[:CANDIDATES]
+        return np.unique(np.concatenate([near, words[lexical[words] > 0]]))
+
+    def _sentence_scores(self, rows: np.ndarray, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosines of the candidates' sentences, candidates end to end, and where each candidate's begin."""
+        counts = self.counts[rows]
+        first = np.cumsum(counts) - counts
+        picks = np.repeat(self.starts[rows] - first, counts) + np.arange(int(counts.sum()))
+        sentence_rows = self.passage_sentences[picks]
+        return np.asarray(self.sentence_vectors[sentence_rows], dtype=np.float32) @ query_vector, first

@@ -2,11 +2,14 @@
 
 Layout of `index/`:
     CURRENT                 name of the live build folder (replaced atomically)
-    build-<id>/manifest.json    format, model, dimension, chunker settings, documents and their sha256
+    build-<id>/manifest.json    format, model, dimension, chunker settings, vector index kind, documents
     build-<id>/documents.jsonl  one document a line, with its full text and sentence spans
     build-<id>/chunks.jsonl     one chunk a line (verbatim text, offsets, section path)
-    build-<id>/chunks.faiss     exact inner-product index over the normalised chunk vectors
-    build-<id>/sentences.npy    sentence vectors, rows in documents.jsonl sentence order
+    build-<id>/chunks.npy       passage vectors (memory-mapped at load), see vectors.py
+    build-<id>/chunks.faiss     faiss index over them: flat while small, HNSW past vectors.HNSW_FROM
+    build-<id>/sentences.npy    sentence vectors, rows in documents.jsonl sentence order (memory-mapped)
+    build-<id>/passage_sentences.npy  each chunk's sentence rows, chunks laid end to end
+    build-<id>/bm25/            the BM25 index over the passages as bm25s saves it (memory-mapped)
 A new build is written beside the live one and only then named in CURRENT, so a
 build that fails or is killed midway leaves the previous index loadable.
 """
@@ -21,17 +24,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mgqa import chunking, vectors
 from mgqa.errors import MgqaError
+from mgqa.lexical import LexicalIndex
 from mgqa.records import Chunk, Document
 
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: vectors in chunks.npy beside a flat or HNSW faiss index, BM25 and sentence rows saved
 POINTER = "CURRENT"
 
 
@@ -46,13 +51,17 @@ class IndexData:
     manifest: dict
     documents: dict[str, Document]
     chunks: list[Chunk]
-    faiss_index: object
+    vectors: vectors.VectorStore
     sentence_spans: list[tuple[str, int, int]]  # (doc_id, start, end) a row of sentence_vectors
-    sentence_vectors: np.ndarray
+    sentence_vectors: np.ndarray  # memory-mapped
+    passage_sentences: np.ndarray  # sentence rows of every chunk, chunks end to end
+    lexical: LexicalIndex
     build: str = ""  # the build folder's name, as CURRENT named it when this was loaded
 
     def chunk_vectors(self) -> np.ndarray:
-        return self.faiss_index.reconstruct_n(0, self.faiss_index.ntotal)
+        import numpy as np
+
+        return self.vectors.vectors(np.arange(len(self.vectors)))
 
 
 def live_build(index_dir: Path) -> str | None:
@@ -83,7 +92,6 @@ def _manifest(live: Path, index_dir: Path) -> dict:
 
 def load_index(index_dir: Path) -> IndexData:
     """Load the live build; raise StoreError with a next step when there is none or it is unreadable."""
-    import faiss
     import numpy as np
 
     live = _live_dir(index_dir)
@@ -101,22 +109,34 @@ def load_index(index_dir: Path) -> IndexData:
             documents[doc.doc_id] = doc
             spans.extend((doc.doc_id, a, b) for a, b in sentences)
         chunks = [_chunk(row) for row in _read_jsonl(live / "chunks.jsonl")]
-        index = faiss.read_index(str(live / "chunks.faiss"))
-        sentence_vectors = np.load(live / "sentences.npy")
+        store = vectors.open_store(live, vector_kind(manifest, len(chunks)))
+        sentence_vectors = np.load(live / "sentences.npy", mmap_mode="r" if spans else None)
+        passage_sentences = np.load(live / "passage_sentences.npy")
+        lexical = LexicalIndex.load(live / "bm25", len(chunks))
     except StoreError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise StoreError(f"{index_dir} is damaged ({err}); run `mgqa build --index {index_dir}`") from None
-    if index.ntotal != len(chunks) or len(sentence_vectors) != len(spans):
+    if len(store) != len(chunks) or len(sentence_vectors) != len(spans) or \
+            len(passage_sentences) != sum(len(c.sentences) for c in chunks):
         raise StoreError(f"{index_dir} is inconsistent (vectors and records differ); run `mgqa build` again")
-    return IndexData(manifest, documents, chunks, index, spans, sentence_vectors, live.name)
+    return IndexData(manifest, documents, chunks, store, spans, sentence_vectors, passage_sentences, lexical,
+                     live.name)
+
+
+def vector_kind(manifest: dict, chunks: int) -> str:
+    """The vector index kind a manifest records (a manifest without one: what a build of that size gets)."""
+    return manifest.get("vectors", {}).get("kind") or vectors.kind_for(chunks)
 
 
 def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunks: list[Chunk],
                chunk_vectors: np.ndarray, sentence_spans: dict[str, list[tuple[int, int]]],
-               sentence_vectors: np.ndarray) -> Path:
-    """Write a complete build next to the live one, fsync it, then switch CURRENT to it in one rename."""
-    import faiss
+               sentence_vectors: np.ndarray, base: str | None = None) -> Path:
+    """Write a complete build next to the live one, fsync it, then switch CURRENT to it in one rename.
+
+    `base`: a build folder whose passages are the first rows of these, so its vector index is extended,
+    not rebuilt (see vectors.write).
+    """
     import numpy as np
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -126,16 +146,19 @@ def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunk
     try:
         _write_jsonl(staging / "documents.jsonl",
                      ({**_document_row(d), "sentences": sentence_spans.get(d.doc_id, [])} for d in documents))
-        _write_jsonl(staging / "chunks.jsonl", (asdict(c) for c in chunks))
-        flat = faiss.IndexFlatIP(int(manifest["dimension"]))
-        if len(chunk_vectors):
-            flat.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
-        faiss.write_index(flat, str(staging / "chunks.faiss"))
+        _write_jsonl(staging / "chunks.jsonl", (dict(vars(c)) for c in chunks))
+        chunk_vectors = np.asarray(chunk_vectors, dtype=np.float32).reshape(-1, int(manifest["dimension"]))
+        vectors.write(staging, chunk_vectors, vector_kind(manifest, len(chunks)),
+                      None if base is None else index_dir / base)
         with open(staging / "sentences.npy", "wb") as handle:
             np.save(handle, np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+        with open(staging / "passage_sentences.npy", "wb") as handle:
+            np.save(handle, _passage_sentences(documents, chunks, sentence_spans))
+        (staging / "bm25").mkdir()
+        LexicalIndex.build([chunking.embedding_text(c) for c in chunks]).save(staging / "bm25")
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                                encoding="utf-8")
-        for path in staging.iterdir():
+        for path in [*staging.iterdir(), *(staging / "bm25").iterdir()]:
             _fsync(path)
         final = index_dir / name
         staging.rename(final)
@@ -149,6 +172,19 @@ def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunk
         raise
     _remove_stale(index_dir, keep=name)
     return final
+
+
+def _passage_sentences(documents: list[Document], chunks: list[Chunk],
+                       sentence_spans: dict[str, list[tuple[int, int]]]) -> np.ndarray:
+    """Each chunk's sentence rows (rows of sentences.npy), chunks laid end to end."""
+    import numpy as np
+
+    first, row_of = 0, {}
+    for doc in documents:
+        spans = sentence_spans.get(doc.doc_id, [])
+        row_of[doc.doc_id] = {tuple(span): first + i for i, span in enumerate(spans)}
+        first += len(spans)
+    return np.array([row_of[c.doc_id][span] for c in chunks for span in c.sentences], dtype=np.int64)
 
 
 @contextmanager
@@ -196,7 +232,8 @@ def _remove_stale(index_dir: Path, keep: str) -> None:
 
 
 def _document_row(doc: Document) -> dict:
-    return asdict(doc)
+    # fields are plain values and tuples: asdict's deep copy took 0.9 s of a 5 s one-document add (400 documents)
+    return dict(vars(doc))
 
 
 def _document(row: dict) -> Document:

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 from mgqa import documents, formatting, store
 from mgqa.access import UPLOAD_COOKIE, Gate, Throttle, client_address, password_ok
 from mgqa.answer import Answer
+from mgqa.batching import MicroBatcher
 from mgqa.build import BuildError, BuildReport, build
 from mgqa.documents import DocumentError
-from mgqa.embedding import ModelError
+from mgqa.embedding import ModelError, load_embedder
 from mgqa.kb import KnowledgeBase
 from mgqa.settings import Settings
 from mgqa.source_view import add_source_route
@@ -38,7 +39,13 @@ SET_UPLOAD_COOKIE = f"(t) => {{ if (t) document.cookie = '{UPLOAD_COOKIE}=' + t 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 MAX_TURNS = 50  # questions kept in a chat: a session can't grow the server's memory without bound
-ASK_CONCURRENCY = 4  # torch and numpy release the GIL, so a few questions overlap; more only fight for the cores
+# Questions answered at once: enough that the micro-batcher (batching.py) finds company for each question to
+# embed with; the model and numpy release the GIL. scripts/load_test.py --clients 1,50,200 measures it.
+ASK_CONCURRENCY = 16
+# Events waiting in Gradio's queue beyond those running; one more is refused with BUSY_NOTICE (HTTP 503) at once,
+# so a crowd can't grow the queue, and everyone's wait, without bound.
+QUEUE_SIZE = 256
+BUSY_NOTICE = "The app is busy answering other questions right now. Please try again in a moment."
 EXAMPLES = [
     "Can magnesium help repair nerve damage?",
     "Which forms of magnesium are best for nerve health?",
@@ -138,7 +145,7 @@ def _gradio():
 
 
 def build_app(library: Library, admin_password: str | None = None, upload_token: str = "",
-              throttle: Throttle | None = None) -> gr.Blocks:
+              throttle: Throttle | None = None, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
     """The Blocks app: a chat tab and a knowledge-base tab; `ask` is its only public API endpoint."""
     gr = _gradio()
     throttle = throttle or Throttle()
@@ -161,6 +168,7 @@ def build_app(library: Library, admin_password: str | None = None, upload_token:
 
         gr.api(ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
         demo.load(lambda: _kb_facts(library), outputs=[info, table], api_visibility="private", queue=False)
+    demo.queue(max_size=queue_size, default_concurrency_limit=1)  # events not given their own limit run one by one
     return demo
 
 
@@ -313,7 +321,8 @@ def rebuild_failed(reason: str, uploads: list[str], docs_dir: Path) -> str:
 # ---------------------------------------------------------------- serving
 
 
-def create_app(library: Library, admin_password: str | None = None) -> fastapi.FastAPI:
+def create_app(library: Library, admin_password: str | None = None, queue_size: int = QUEUE_SIZE
+               ) -> fastapi.FastAPI:
     """FastAPI app serving /source/<doc_id> and the Gradio app (chat, KB tab, /ask) at the root.
 
     Uploads and rebuilds are on only with an admin password: given here, or the library's settings
@@ -326,12 +335,13 @@ def create_app(library: Library, admin_password: str | None = None) -> fastapi.F
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     gate = Gate(admin_password)
-    app.middleware("http")(gate)
+    app.middleware("http")(_say_busy)
+    app.middleware("http")(gate)  # added last, runs first: its security headers go on every answer, busy ones too
     app.state.mgqa_throttle = gate.throttle
     add_source_route(app, lambda: library.kb.documents)  # before the mount: "/" would catch everything
     theme = gr.themes.Soft(primary_hue="teal", font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
                            font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])  # no web-font requests
-    demo = build_app(library, admin_password, gate.token, gate.throttle)
+    demo = build_app(library, admin_password, gate.token, gate.throttle, queue_size)
     app = gr.mount_gradio_app(
         app, demo, path="/", footer_links=["api"], run_history=False,
         show_error=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
@@ -342,10 +352,23 @@ def create_app(library: Library, admin_password: str | None = None) -> fastapi.F
     return app
 
 
+async def _say_busy(request, call_next):
+    """A full queue's refusal (HTTP 503) says in words what to do, not Gradio's queue sizes."""
+    response = await call_next(request)
+    if response.status_code == 503 and request.url.path.endswith("/queue/join"):
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse({"detail": BUSY_NOTICE, "error": BUSY_NOTICE}, status_code=503,
+                            headers={"Retry-After": "1"})
+    return response
+
+
 def load_library(index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> Library:
     """Load the index named by settings (or index_dir); raises StoreError/ModelError with what to do."""
     settings = settings or Settings.from_env(index_dir=index_dir)
-    kb = KnowledgeBase.load(settings.index_dir, settings=settings, embedder=embedder)
+    # questions arriving together are embedded together (the batcher passes builds straight through)
+    kb = KnowledgeBase.load(settings.index_dir, settings=settings,
+                            embedder=MicroBatcher(embedder or load_embedder(settings)))
     kb.embedder.encode(["warm up"])  # load the model now, not on the first person's question
     return Library(kb, settings)
 

@@ -1,0 +1,88 @@
+"""A micro-batcher in front of the embedder: questions asked at the same moment are embedded in one call.
+
+One question at a time leaves most of a model call's cost on the table: a batch of eight costs little more
+than one. The batcher waits a few milliseconds after the first question for others to join, so a lone
+question is barely delayed and a crowd shares model calls. Build-sized calls go straight to the embedder.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from mgqa.embedding import Embedder
+
+WAIT_SECONDS = 0.004  # how long the first question of a batch waits for company
+MAX_BATCH = 32  # texts per model call: the embedder's batch size
+DIRECT_FROM = 8  # a call with this many texts is a batch already (a build, clause vectors of a long question)
+
+
+class MicroBatcher:
+    """An Embedder that pools small concurrent `encode` calls into one; everything else is the wrapped one's."""
+
+    def __init__(self, embedder: Embedder, wait: float = WAIT_SECONDS, max_batch: int = MAX_BATCH) -> None:
+        self.embedder = embedder
+        self.model_id = embedder.model_id
+        self.wait = wait
+        self.max_batch = max_batch
+        self.calls = 0  # model calls made for pooled requests: lets a test see that questions were pooled
+        self._pending: queue.Queue[tuple[list[str], Future]] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self.embedder.dimension
+
+    def count_tokens(self, text: str) -> int:
+        return self.embedder.count_tokens(text)
+
+    def __getattr__(self, name: str) -> object:  # max_tokens and the like, as the wrapped embedder has them
+        return getattr(self.__dict__["embedder"], name)
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        if progress or not texts or len(texts) >= DIRECT_FROM:
+            return self.embedder.encode(texts, progress=progress)
+        self._start()
+        done: Future = Future()
+        self._pending.put((list(texts), done))
+        return done.result()
+
+    def _start(self) -> None:
+        with self._starting:
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="mgqa-embed-batcher", daemon=True)
+                self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._pending.get()]
+            size, deadline = len(batch[0][0]), time.monotonic() + self.wait
+            try:  # a short wait for the questions that arrive right behind the first
+                while size < self.max_batch:
+                    batch.append(self._pending.get(timeout=max(0.0, deadline - time.monotonic())))
+                    size += len(batch[-1][0])
+            except queue.Empty:
+                pass
+            self._encode(batch)
+
+    def _encode(self, batch: list[tuple[list[str], Future]]) -> None:
+        texts = [text for request, _ in batch for text in request]
+        self.calls += 1
+        try:
+            vectors = self.embedder.encode(texts)
+        except BaseException as err:  # every waiting question gets the error, the worker lives on
+            for _, done in batch:
+                done.set_exception(err)
+            return
+        first = 0
+        for request, done in batch:
+            done.set_result(vectors[first:first + len(request)])
+            first += len(request)

@@ -1,0 +1,70 @@
+"""The micro-batcher: questions asked together share one model call and each gets its own vector back."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from fakes import BrokenEmbedder, FakeEmbedder
+from mgqa.batching import DIRECT_FROM, MicroBatcher
+
+QUESTIONS = [f"does magnesium help question {n}" for n in range(12)]
+
+
+def ask_together(batcher: MicroBatcher, questions: list[str]) -> list[object]:
+    results: list[object] = [None] * len(questions)
+    start = threading.Barrier(len(questions))
+
+    def one(n: int) -> None:
+        start.wait()
+        try:
+            results[n] = batcher.encode([questions[n]])
+        except Exception as err:  # noqa: BLE001 - the test looks at what each caller got
+            results[n] = err
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(questions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    return results
+
+
+def test_questions_asked_together_share_model_calls_and_get_their_own_vectors():
+    inner = FakeEmbedder()
+    batcher = MicroBatcher(inner, wait=0.2)
+    results = ask_together(batcher, QUESTIONS)
+    for question, vectors in zip(QUESTIONS, results, strict=True):
+        np.testing.assert_allclose(vectors, FakeEmbedder().encode([question]), rtol=1e-6)
+    assert inner.encoded == len(QUESTIONS)
+    assert inner.calls < len(QUESTIONS)  # pooled: fewer model calls than questions
+
+
+def test_a_failing_model_fails_each_waiting_question_and_the_batcher_lives_on():
+    inner = BrokenEmbedder()
+    batcher = MicroBatcher(inner, wait=0.05)
+    results = ask_together(batcher, QUESTIONS[:4])
+    assert all(isinstance(r, RuntimeError) for r in results)
+    batcher.embedder = FakeEmbedder()
+    assert batcher.encode(["still answering"]).shape == (1, 64)
+
+
+def test_build_sized_calls_go_straight_to_the_embedder():
+    inner = FakeEmbedder()
+    batcher = MicroBatcher(inner)
+    batcher.encode([f"text {n}" for n in range(DIRECT_FROM)])
+    batcher.encode(["one"], progress=True)
+    assert batcher.calls == 0 and inner.calls == 2
+    assert (batcher.model_id, batcher.dimension, batcher.count_tokens("a b c")) == (inner.model_id, 64, 3)
+
+
+def test_an_empty_call_needs_no_model():
+    assert MicroBatcher(FakeEmbedder()).encode([]).shape == (0, 64)
+
+
+@pytest.mark.parametrize("wait", [0.0, 0.01])
+def test_a_lone_question_is_answered_at_once(wait):
+    batcher = MicroBatcher(FakeEmbedder(), wait=wait)
+    assert batcher.encode(["alone"]).shape == (1, 64)
