@@ -71,11 +71,12 @@ def test_quotes_never_overlap_and_come_best_first():
     assert quotes[2].text == TEXT[SPANS[5][0]:SPANS[5][1]]
 
 
-def test_passages_of_different_documents_never_clash():
+def test_the_same_sentence_in_two_documents_is_quoted_once_naming_both():
     docs = {"guide": document(), "copy": document(doc_id="copy", title="Copy")}
     a = passage(chunk(0, 2), best=0)
     b = passage(chunk(0, 2, doc_id="copy"), best=0)
-    assert [q.doc_id for q in build_quotes([a, b], docs)] == ["guide", "copy"]
+    [quote] = build_quotes([a, b], docs)
+    assert quote.doc_id == "guide" and [other.doc_id for other in quote.also_in] == ["copy"]
 
 
 def test_no_more_quotes_than_the_limit():

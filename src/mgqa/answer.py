@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote as percent_encode
 
 from mgqa import promotion
@@ -12,8 +12,24 @@ from mgqa.retrieval import Passage
 
 STATUSES = ("answered", "not_found", "urgent", "invalid")
 MAX_QUOTES = 3
+ANSWERS_MARGIN = 0.15  # another document "answers" too when its best sentence is this close to the best one
 MIN_STATEMENT_WORDS = 8  # below this, a passage of questions and lead-ins is not quoted as an answer
 LEAD_IN_MARGIN = 0.1  # how much closer a lead-in sentence must be to win the highlight over a content sentence
+
+
+@dataclass(frozen=True)
+class Source:
+    """Another document whose passage says what a quote says (near-duplicates are quoted once)."""
+
+    doc_id: str
+    title: str
+    publisher: str | None
+    publisher_type: str
+    link: str
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "title": self.title, "publisher": self.publisher,
+                "publisher_type": self.publisher_type, "link": self.link}
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,8 @@ class Quote:
     page: int | None = None
     publisher: str | None = None
     publisher_type: str = "unknown"  # public_health | clinic | commercial | unknown
+    # other documents saying (nearly) the same sentence; shown in the terminal, not yet in the JSON contract
+    also_in: tuple[Source, ...] = ()
 
     def to_dict(self) -> dict:
         return {"text": self.text, "highlight": self.highlight, "doc_id": self.doc_id, "title": self.title,
@@ -85,13 +103,38 @@ class Answer:
 
 
 def build_quotes(passages: list[Passage], documents: dict[str, Document], limit: int = MAX_QUOTES) -> list[Quote]:
-    """Up to `limit` quotes, best first, no two overlapping in the same document."""
-    taken: list[tuple[str, int, int]] = []
-    quotes = []
+    """Up to `limit` quotes, best first, one per document (a second or third only when no other document
+    answers), no two overlapping; a near-duplicate of a quoted sentence names its document on that quote.
+
+    A document answers when its best sentence is within ANSWERS_MARGIN of the best passage's: once every such
+    document has its quote, free slots go to the next passages whatever their document."""
+    if not passages:
+        return []
+    floor = passages[0].sentence - ANSWERS_MARGIN
+    answering = [p for p in passages if p.sentence >= floor]
+    quotes = _quotes(answering, documents, limit, per_document=1)
+    if len(quotes) < limit:
+        quotes = _quotes(passages, documents, limit, per_document=limit, taken_quotes=quotes)
+    return quotes
+
+
+def _quotes(passages: list[Passage], documents: dict[str, Document], limit: int, per_document: int,
+            taken_quotes: list[Quote] = ()) -> list[Quote]:
+    quotes: list[Quote] = list(taken_quotes)
+    taken = [(q.doc_id, q.start, q.end) for q in quotes]
     for passage in passages:
-        span = _free_span(passage, taken)
         doc = documents[passage.chunk.doc_id]
+        if sum(q.doc_id == doc.doc_id for q in quotes) >= per_document:
+            continue
+        span = _free_span(passage, taken)
         if span is None or not _says_something(passage, span, doc.text):
+            continue
+        twin = _near_duplicate(doc.text[slice(*passage.best)], doc.doc_id, quotes)
+        if twin is not None:
+            if all(a.doc_id != doc.doc_id for a in quotes[twin].also_in):
+                also = Source(doc.doc_id, doc.title, doc.publisher, doc.publisher_type,
+                              source_link(doc, *passage.best))
+                quotes[twin] = replace(quotes[twin], also_in=quotes[twin].also_in + (also,))
             continue
         start, end = _with_its_list(span, doc.text, [(a, b) for d, a, b in taken if d == doc.doc_id])
         answering = _answering_sentence(passage, start, end, doc.text)
@@ -107,6 +150,16 @@ def build_quotes(passages: list[Passage], documents: dict[str, Document], limit:
         if len(quotes) == limit:
             break
     return quotes
+
+
+def _near_duplicate(sentence: str, doc_id: str, quotes: list[Quote], threshold: float = 0.8) -> int | None:
+    """The quote from another document whose answering sentence shares most words with this one, if any."""
+    words = set(textlib.words(sentence))
+    for index, quote in enumerate(quotes):
+        other = set(textlib.words(quote.highlight))
+        if quote.doc_id != doc_id and words and other and len(words & other) / len(words | other) >= threshold:
+            return index
+    return None
 
 
 def source_link(doc: Document, start: int, end: int) -> str:

@@ -71,6 +71,24 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
         raise BuildError(disk_problem(err, settings.index_dir)) from None
 
 
+def build_from_folders(folders: tuple[Path, ...], staging: Path, settings: Settings, sources: Path | None = None,
+                       embedder: Embedder | None = None) -> BuildReport:
+    """Build settings.index_dir from several documents folders, copied side by side into `staging` (for
+    evaluating a library made of several collections); `sources` becomes the staging folder's sources.yaml."""
+    import shutil
+
+    staging.mkdir(parents=True, exist_ok=True)
+    for folder in folders:
+        for path in sorted(Path(folder).iterdir()):
+            if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
+                if (staging / path.name).exists():
+                    raise BuildError(f"two folders hold {path.name}: rename one of them")
+                shutil.copyfile(path, staging / path.name)
+    if sources is not None:
+        shutil.copyfile(sources, staging / SOURCES_FILE)
+    return build(replace(settings, docs_dir=staging), embedder)
+
+
 def disk_problem(err: OSError, index_dir: Path) -> str:
     """An OS error during a build as one line naming what to do."""
     where = err.filename or index_dir

@@ -96,16 +96,36 @@ def serve(host: str | None, port: int | None, index_dir: Path | None) -> None:
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help=INDEX_HELP)
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print metrics and every row as JSON")
-def evaluate(question_sets: tuple[Path, ...], index_dir: Path | None, mode: str, as_json: bool) -> None:
-    """Score retrieval, abstention and triage; exit 1 when a target is missed.
+@click.option("--docs", "docs_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="build a temporary index from these folders (repeat the option) instead of using --index")
+@click.option("--sources", "sources_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="with --docs: a sources.yaml saying who publishes what")
+def evaluate(question_sets: tuple[Path, ...], index_dir: Path | None, mode: str, as_json: bool,
+             docs_dirs: tuple[Path, ...], sources_file: Path | None) -> None:
+    """Score retrieval, abstention, disagreements and triage; exit 1 when a target is missed.
 
         mgqa eval                              # eval/questions.jsonl
         mgqa eval eval/heldout.jsonl --mode dense
         mgqa eval eval/triage_blind.jsonl      # a triage set: recall and false alarms by kind
+        mgqa eval eval/library_questions.jsonl --docs ../shared/library/docs --docs seeds \\
+            --sources tests/fixtures/library_sources.yaml
     """
+    import tempfile
+
+    if not docs_dirs:
+        _run_eval(_load(index_dir, mode=mode), question_sets, mode, as_json)
+        return
+    from mgqa.build import build_from_folders
+
+    with tempfile.TemporaryDirectory(prefix="mgqa-eval-") as tmp:
+        settings = Settings.from_env(index_dir=Path(tmp) / "index")
+        build_from_folders(docs_dirs, Path(tmp) / "docs", settings, sources_file)
+        _run_eval(_load(settings.index_dir, mode=mode), question_sets, mode, as_json)
+
+
+def _run_eval(kb, question_sets: tuple[Path, ...], mode: str, as_json: bool) -> None:
     from mgqa import evaluation, triage_eval
 
-    kb = _load(index_dir, mode=mode)
     failed = False
     for path in question_sets or (Path("eval/questions.jsonl"),):
         try:

@@ -11,7 +11,12 @@ from mgqa.kb import KnowledgeBase
 from mgqa.text import normalise_space
 
 TARGETS = {"R@1": (">=", 0.85), "R@3": (">=", 0.98), "MRR": (">=", 0.0), "false_abstention": ("<=", 0.05),
-           "oos_abstention": (">=", 0.90), "emergency_recall": (">=", 1.0), "false_alarms": ("<=", 0)}
+           "oos_abstention": (">=", 0.90), "emergency_recall": (">=", 1.0), "false_alarms": ("<=", 0),
+           "both_sides": (">=", 0.80)}
+# which kind of row each target is measured on: a set without that kind doesn't miss it
+_MEASURED_ON = {"R@1": "in_scope", "R@3": "in_scope", "MRR": "in_scope", "false_abstention": "in_scope",
+                "oos_abstention": "out_of_scope", "emergency_recall": "emergency", "both_sides": "disagreement"}
+KINDS = ("in_scope", "out_of_scope", "emergency", "disagreement")
 
 
 class EvalError(MgqaError):
@@ -21,10 +26,12 @@ class EvalError(MgqaError):
 @dataclass(frozen=True)
 class Case:
     id: str
-    kind: str  # in_scope | out_of_scope | emergency
+    kind: str  # in_scope | out_of_scope | emergency | disagreement
     question: str
     answers: tuple[str, ...] = ()
     near_miss: bool = False
+    docs: tuple[str, ...] = ()  # file names the answers come from (none: any document)
+    sides: tuple[tuple[str, tuple[str, ...]], ...] = ()  # disagreement: (file name, answers) of each side
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -38,25 +45,45 @@ def load_cases(path: Path) -> list[Case]:
             continue
         try:
             row = json.loads(line)
+            sides = tuple((side["doc"], tuple(side["answers"])) for side in row.get("sides", ()))
             cases.append(Case(row["id"], row["kind"], row["question"], tuple(row.get("answers", ())),
-                              bool(row.get("near_miss", False))))
+                              bool(row.get("near_miss", False)), tuple(row.get("docs", ())), sides))
         except (ValueError, KeyError, TypeError) as err:
             raise EvalError(f"{path}:{number}: not a question record ({err})") from None
     return cases
 
 
-def answer_spans(kb: KnowledgeBase, case: Case) -> list[tuple[str, int, int]]:
-    """Where each expected answer stands in the documents (whitespace-insensitive)."""
+def answer_spans(kb: KnowledgeBase, case: Case, answers: tuple[str, ...] | None = None,
+                 docs: tuple[str, ...] | None = None) -> list[tuple[str, int, int]]:
+    """Where each expected answer stands in the documents (whitespace-insensitive); when the row names its
+    documents by file name, only in those (the loader derives ids from file names: matched on `source`)."""
+    answers = case.answers if answers is None else answers
+    docs = case.docs if docs is None else docs
+    named = {Path(name).name for name in docs}
     spans = []
-    for answer in case.answers:
+    for answer in answers:
         wanted = normalise_space(answer)
         for doc in kb.documents.values():
+            if named and Path(doc.source).name not in named:
+                continue
             start = _find_normalised(doc.text, wanted)
             if start is not None:
                 spans.append((doc.doc_id, start[0], start[1]))
-    if case.answers and not spans:
-        raise EvalError(f"{case.id}: none of its answers is in the documents")
+    if answers and not spans:
+        raise EvalError(f"{case.id}: none of its answers is in the documents {', '.join(sorted(named)) or ''}")
     return spans
+
+
+def sides_shown(kb: KnowledgeBase, case: Case, quotes: list[tuple[str, int, int]]) -> tuple[int, int]:
+    """How many sides of a disagreement the quotes show (a side: a quote holding one of its answers), and how
+    many sides are not in the index at all (a reader comment the loader drops as page clutter)."""
+    shown = missing = 0
+    for doc, answers in case.sides:
+        try:
+            shown += hit_rank(answer_spans(kb, case, answers, (doc,)), quotes) is not None
+        except EvalError:
+            missing += 1
+    return shown, missing
 
 
 def hit_rank(spans: list[tuple[str, int, int]], quotes: list[tuple[str, int, int]]) -> int | None:
@@ -77,10 +104,15 @@ def evaluate(kb: KnowledgeBase, cases: list[Case]) -> dict:
         rank = hit_rank(answer_spans(kb, case), quotes) if case.kind == "in_scope" else None
         if case.kind == "in_scope":
             ranks.append(rank)
-        rows.append({"id": case.id, "kind": case.kind, "question": case.question, "status": answer.status,
-                     "rank": rank, "reason": answer.reason, "near_miss": case.near_miss})
-    by_kind = {k: [r for r in rows if r["kind"] == k] for k in ("in_scope", "out_of_scope", "emergency")}
+        row = {"id": case.id, "kind": case.kind, "question": case.question, "status": answer.status,
+               "rank": rank, "reason": answer.reason, "near_miss": case.near_miss}
+        if case.kind == "disagreement":
+            shown, missing = sides_shown(kb, case, quotes)
+            row.update(sides=shown, sides_not_indexed=missing, flagged=len(answer.disagreements))
+        rows.append(row)
+    by_kind = {k: [r for r in rows if r["kind"] == k] for k in KINDS}
     inscope, oos, emergency = by_kind["in_scope"], by_kind["out_of_scope"], by_kind["emergency"]
+    disputed = by_kind["disagreement"]
     metrics = {
         "R@1": _share(ranks, lambda r: r == 1), "R@3": _share(ranks, lambda r: r is not None and r <= 3),
         "MRR": sum(1 / r for r in ranks if r) / len(ranks) if ranks else 0.0,
@@ -90,13 +122,19 @@ def evaluate(kb: KnowledgeBase, cases: list[Case]) -> dict:
         "emergency_recall": _share(emergency, lambda r: r["status"] == "urgent"),
         "false_alarms": sum(r["status"] == "urgent" for r in inscope + oos),
     }
-    counts = {k: len(v) for k, v in by_kind.items()}
-    return {"metrics": metrics, "counts": counts, "rows": rows, "passed": meets_targets(metrics)}
+    if disputed:
+        metrics["both_sides"] = _share(disputed, lambda r: r["sides"] >= 2)
+        metrics["disagreement_flagged"] = _share(disputed, lambda r: r["flagged"] > 0)
+    counts = {k: len(v) for k, v in by_kind.items() if v or k != "disagreement"}
+    return {"metrics": metrics, "counts": counts, "rows": rows, "passed": meets_targets(metrics, counts)}
 
 
-def meets_targets(metrics: dict) -> bool:
+def meets_targets(metrics: dict, counts: dict | None = None) -> bool:
+    """Every target met that the set measures (a set with no emergency rows can't miss emergency recall)."""
+    counts = counts or {}
     return all(metrics[name] >= bound if op == ">=" else metrics[name] <= bound
-               for name, (op, bound) in TARGETS.items())
+               for name, (op, bound) in TARGETS.items()
+               if name in metrics and counts.get(_MEASURED_ON.get(name, ""), 1))
 
 
 def _share(items: list, test) -> float:
@@ -132,7 +170,7 @@ def table(name: str, mode: str, result: dict) -> str:
     for metric, value in result["metrics"].items():
         target = TARGETS.get(metric)
         shown = f"{value}" if isinstance(value, int) else f"{value:.3f}"
-        if target and target[1] != 0.0 or metric == "false_alarms":
+        if target and (target[1] != 0.0 or metric == "false_alarms"):
             op, bound = target
             ok = value >= bound if op == ">=" else value <= bound
             lines.append(f"  {metric:22s} {shown:>7s}   target {op} {bound}  {'ok' if ok else 'MISSED'}")

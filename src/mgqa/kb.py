@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgqa import safety, triage, vocabulary
+from mgqa import disagreement, ranking, safety, triage, vocabulary
 from mgqa.answer import Answer, build_quotes
+from mgqa.chunking import embedding_text
 from mgqa.embedding import Embedder, load_embedder
+from mgqa.focus import Focus, TermStats, passage_terms
 from mgqa.records import Document
 from mgqa.retrieval import Passage, Retriever
 from mgqa.settings import Settings
@@ -22,7 +24,10 @@ class Coverage:
     """Thresholds that decide whether the documents answer a question at all (see README: Abstention)."""
 
     min_sentence: float = 0.42  # cosine of the best sentence: below this nothing answers
+    min_topic_sentence: float = 0.25  # the same for a one- or two-word topic ("magnesium", "lard")
     min_supporting: float = 0.30  # a 2nd or 3rd quote must still be at least this close
+    min_focus: float = 0.0  # share of the question's focus a quoted passage must name (0.3 and 0.5 cost recall: README)
+    candidates: int = 40  # passages the retriever hands over for ranking across documents
 
 
 class KnowledgeBase:
@@ -36,7 +41,8 @@ class KnowledgeBase:
         self.retriever = Retriever(data, mode)
         self.coverage = coverage
         self.triage = triage.load_for(embedder.model_id)  # None for a model the heads weren't trained on: rules only
-        self._corpus_text = "\n".join(d.text for d in data.documents.values())
+        self.terms = TermStats([embedding_text(c) for c in data.chunks])
+        self.titles = ranking.Titles(data.documents, embedder)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -72,11 +78,15 @@ class KnowledgeBase:
 
     def passages(self, question: str, k: int = 8) -> list[Passage]:
         """Ranked passages without any abstention: for evaluation and debugging."""
-        return self._search(vocabulary.expand(question), k)
+        return self._search(question, vocabulary.expand(question))[:k]
 
-    def _search(self, widened: str, k: int = 8, vector=None) -> list[Passage]:
+    def _search(self, question: str, widened: str, vector=None) -> list[Passage]:
+        """The retriever's candidates ranked across documents (titles, headings, the question's focus)."""
         vector = self.embedder.encode([widened])[0] if vector is None else vector
-        return self.retriever.search(widened, vector, k)
+        candidates = self.retriever.search(widened, vector, self.coverage.candidates)
+        if self.retriever.mode != "hybrid":  # dense and bm25 stay pure, as baselines
+            return candidates
+        return ranking.rerank(candidates, self.terms.focus(question), self.titles.similarity(vector), self.documents)
 
     def _ask(self, question: object) -> Answer:
         cleaned, problem = safety.clean_question(question)
@@ -88,7 +98,7 @@ class KnowledgeBase:
         strong = safety.needs_strong_caution(cleaned)
         widened = vocabulary.expand(cleaned)
         vector = self.embedder.encode([widened])[0]  # one embedding for retrieval and triage
-        passages = self._search(widened, vector=vector)
+        passages = self._search(cleaned, widened, vector=vector)
         assessment = self._assess(cleaned, vector)
         if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
@@ -96,29 +106,39 @@ class KnowledgeBase:
         if rule and assessment and assessment.calm:
             rule = None  # the whole message reads as calm (past, hypothetical, a topic): the wording alone isn't enough
         covered, reason, missing = self.covers(cleaned, widened, passages)
-        quotes = build_quotes(self._supported(passages), self.documents, self.top_k) if covered else []
+        focus = self.terms.focus(cleaned)
+        answering = self._answering(focus, passages) if covered else []
+        if covered and not answering:
+            covered, missing = False, self._unnamed(focus, passages)
+            reason = f"no close passage names {', '.join(missing) or 'what the question is about'}"
+        quotes = build_quotes(self._supported(answering, focus), self.documents, self.top_k) if covered else []
         if rule or (assessment and assessment.urgent):
             # after an emergency notice, only what can't harm: no dose, no product, no advert
             quotes = [q for q in quotes if not safety.harmful_when_urgent(q)]
             reason = rule.reason if rule else f"emergency score {max(assessment.emergency, assessment.clause):.2f}"
             return Answer(cleaned, "urgent", self._caution(quotes, strong), tuple(quotes), safety.EMERGENCY_NOTICE,
                           reason)
+        lines: list[str] = []
         quotes, missing_amount = safety.amounts_about_the_subject(cleaned, quotes)
         missing += missing_amount
-        lines = []
+        asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes)) if quotes else []
+        if asked:  # a price or a lab range the quotes don't state: not answered, however close they are
+            quotes, missing, reason = [], missing + asked, f"the quotes don't state {', '.join(asked)}"
+        quotes, found = disagreement.with_both_sides(cleaned, quotes, answering, self.documents, strong)
         if assessment and assessment.grey:
             lines.append(safety.GREY_ZONE_LINE)
         if safety.asks_about_overdose(cleaned):
             lines.append(safety.POISON_LINE)
+        if found:  # said before the quotes: the reader sees both sides as sides, not as one answer
+            lines.append(disagreement.notice(found))
         if not quotes:
             notice = " ".join(lines + [safety.not_found_message(missing)])
             return Answer(cleaned, "not_found", self._caution([], strong), (), notice, reason)
         return Answer(cleaned, "answered", self._caution(quotes, strong), tuple(quotes), " ".join(lines) or None,
-                      reason)
+                      reason, tuple(found))
 
     def _caution(self, quotes: list, strong: bool) -> str:
-        sources = [(q.title, self.documents[q.doc_id].publisher, self.documents[q.doc_id].commercial) for q in quotes]
-        return safety.caution_note(sources, strong)
+        return safety.caution_note([(q.publisher, q.publisher_type) for q in quotes], strong)
 
     def _assess(self, question: str, vector) -> triage.Assessment | None:
         if self.triage is None:
@@ -140,14 +160,36 @@ class KnowledgeBase:
             return False, "the index is empty", []
         if not vocabulary.shares_words(widened, self.retriever.lexical.vocabulary):
             return False, "no word of the question (nor a synonym) is in the documents", []
-        missing = vocabulary.missing_subjects(question, self.retriever.lexical.vocabulary, self._corpus_text)
+        missing = vocabulary.missing_subjects(question, self.retriever.lexical.vocabulary)
         if missing:
             return False, f"not in the documents: {', '.join(missing)}", missing
         best = max(p.sentence for p in passages)
-        if best < self.coverage.min_sentence:
-            return False, f"best sentence similarity {best:.2f} < {self.coverage.min_sentence}", []
+        floor = self.coverage.min_topic_sentence if self.terms.focus(question).topic else self.coverage.min_sentence
+        if best < floor:
+            return False, f"best sentence similarity {best:.2f} < {floor}", []
         return True, f"best sentence similarity {best:.2f}", []
 
-    def _supported(self, passages: list[Passage]) -> list[Passage]:
+    def _answering(self, focus: Focus, passages: list[Passage]) -> list[Passage]:
+        """The passages that name what the question is about: every medicine, nutrient or condition it names,
+        and most of the weight of its other focus terms (a passage on magnesium doses doesn't answer a
+        question on magnesium for migraines, however close it sounds)."""
+        kept = []
+        for p in passages:
+            named = self._named(p)
+            if not focus.missing(named) and focus.coverage(named) >= self.coverage.min_focus:
+                kept.append(p)
+        return kept
+
+    def _unnamed(self, focus: Focus, passages: list[Passage]) -> list[str]:
+        named = self._named(passages[0]) if passages else set()
+        return focus.missing(named)
+
+    def _named(self, p: Passage) -> set[str]:
+        doc = self.documents[p.chunk.doc_id]
+        return passage_terms(doc.title or "", " ".join(p.chunk.section), p.chunk.text)
+
+    def _supported(self, passages: list[Passage], focus: Focus) -> list[Passage]:
         """The best passage, then only those close enough to the question to be worth a second look."""
-        return passages[:1] + [p for p in passages[1:] if p.sentence >= self.coverage.min_supporting]
+        floor = min(self.coverage.min_supporting, self.coverage.min_topic_sentence) if focus.topic \
+            else self.coverage.min_supporting
+        return passages[:1] + [p for p in passages[1:] if p.sentence >= floor]

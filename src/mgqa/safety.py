@@ -175,25 +175,19 @@ def needs_strong_caution(question: str) -> bool:
     return bool(_STRONG.search(_fold(question)))
 
 
-def caution_note(sources: list[tuple[str, str | None, bool]], strong: bool) -> str:
-    """The note shown with every answer; sources are (title, publisher, commercial) of what was quoted."""
-    named = []
-    for title, publisher, commercial in dict.fromkeys(sources):
-        who = f"published by {publisher}" if publisher else "from an unnamed publisher"
-        if commercial:
-            who += ", a company that sells supplements, including products the article promotes"
-        named.append(f"“{title}” ({who})")
-    text = "General health information"
-    text += f" from {' and '.join(named)}" if named else " from the documents in this knowledge base"
-    text += (". It is not medical advice and was not reviewed by a clinician: ask a doctor, nurse or pharmacist "
-             "about your own situation.")
-    if any(commercial for _, _, commercial in sources):
-        text += " A commercial source may present its own products favourably."
-    if strong:
-        text += (" Talk to your doctor or pharmacist before you start, change or stop a supplement, a medicine or a "
-                 "dose: magnesium can interact with medicines (such as some antibiotics, diuretics and "
-                 "osteoporosis drugs) and can build up to harmful levels with kidney disease.")
-    return text
+CAUTION = "General health information, not medical advice: ask a doctor, nurse or pharmacist about your own situation."
+STRONG_CAUTION = ("Ask your doctor or pharmacist before you start, change or stop a supplement, a medicine or a dose: "
+                  "magnesium can interact with medicines and build up to harmful levels with kidney disease.")
+_TYPE_WORDS = {"public_health": "public health", "clinic": "clinic", "commercial": "commercial, sells supplements"}
+
+
+def caution_note(sources: list[tuple[str | None, str]], strong: bool) -> str:
+    """The note shown with every answer: one sentence, the publishers quoted (publisher, publisher_type) by name
+    and type, and for doses and medicines the stronger line."""
+    named = [f"{publisher or 'an unnamed publisher'} ({_TYPE_WORDS.get(kind, 'type unknown')})"
+             for publisher, kind in dict.fromkeys(sources)]
+    text = CAUTION + (f" Sources: {'; '.join(named)}." if named else " Source: the documents in this knowledge base.")
+    return f"{text} {STRONG_CAUTION}" if strong else text
 
 
 def _fold(text: str) -> str:

@@ -115,9 +115,10 @@ def shares_words(widened: str, vocabulary: frozenset[str]) -> bool:
     return any(t in vocabulary for t in terms(widened))
 
 
-def missing_subjects(question: str, vocabulary: frozenset[str], corpus_text: str) -> list[str]:
-    """Health terms the question is about, and facts it asks for (a price, a lab range), that the
-    documents never mention (by name or by synonym)."""
+def missing_subjects(question: str, vocabulary: frozenset[str]) -> list[str]:
+    """Health terms the question is about that no passage mentions (by name or by synonym), and a child's age
+    when no passage speaks of children. Whether the passages that would be quoted name the rest is
+    `focus.Focus.missing`'s to say; facts the quotes must state are `unstated_asks`'."""
     folded = question.lower().replace("’", "'")
     known = {stem(w) for pattern, key, value in _SYNONYM_KEYS if pattern.search(folded)
              and any(t in vocabulary for t in terms(value)) for w in textlib.words(key)}
@@ -129,12 +130,17 @@ def missing_subjects(question: str, vocabulary: frozenset[str], corpus_text: str
     for match in _AGE.finditer(folded):  # "my 6-year-old": a child, whom adult-dose passages don't cover
         if int(match.group(1)) < 18 and "child" not in vocabulary:
             missing.append(f"a {match.group(1)}-year-old")
-    for what, asking, stating in ASKS:  # "how much does it cost": magnesium passages don't answer that
-        if asking.search(folded) and not stating.search(corpus_text):
-            missing.append(what)
+    return missing
+
+
+def unstated_asks(question: str, quoted: str) -> list[str]:
+    """What the question asks for that the quoted text doesn't state: a price, a lab range, a named vitamin.
+    Judged on the quotes, not the collection: a seller's price elsewhere doesn't price a nerve test."""
+    folded = question.lower().replace("’", "'")
+    missing = [what for what, asking, stating in ASKS if asking.search(folded) and not stating.search(quoted)]
     for match in _VITAMIN.finditer(folded):
         letter, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         name = f"{letter}{number}"
-        if not re.search(rf"\bvitamins? {name}\b|\b{name} vitamins?\b", corpus_text, re.I):
+        if not re.search(rf"\bvitamins? {name}\b|\b{name} vitamins?\b", quoted, re.I):
             missing.append(f"vitamin {name}")
     return missing

@@ -1,0 +1,82 @@
+"""A tiny library where sources disagree: what a reader sees is one quote per source, both sides, said first."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakes import FakeEmbedder, write
+from mgqa import disagreement
+from mgqa.build import build
+from mgqa.kb import KnowledgeBase
+from mgqa.settings import Settings
+from mgqa.terminal import render
+
+AGENCY = """---
+title: Magnesium limits
+publisher: Health Agency
+---
+# Magnesium limits
+
+The upper limit for magnesium from supplements is 350 mg a day for adults. Taking more magnesium from supplements
+can cause diarrhea and stomach cramps in many adults.
+
+Magnesium from food is not limited because the kidneys remove what the body does not need.
+"""
+SHOP = """---
+title: Our magnesium glycinate
+publisher: Magnesium Shop
+commercial: true
+---
+# Our magnesium glycinate
+
+Most adults can take 400 to 800 mg of magnesium glycinate a day from supplements without any trouble at all.
+Magnesium glycinate is gentle on the stomach for adults and rarely causes diarrhea.
+
+Our capsules hold 200 mg of magnesium glycinate each and ship in recyclable bottles to your door.
+"""
+SOURCES = '"Health Agency": public_health\n'
+
+
+@pytest.fixture
+def library(tmp_path) -> KnowledgeBase:
+    docs = tmp_path / "docs"
+    write(docs, "agency.md", AGENCY)
+    write(docs, "shop.md", SHOP)
+    write(docs, "sources.yaml", SOURCES)
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", model="fake-hash")
+    embedder = FakeEmbedder()
+    build(settings, embedder)
+    return KnowledgeBase.load(settings=settings, embedder=embedder)
+
+
+def test_a_dose_disagreement_is_said_first_with_both_sides_publishers_and_types(library):
+    answer = library.ask("How much magnesium from supplements can adults take a day?")
+    assert answer.status == "answered"
+    assert {q.doc_id for q in answer.quotes} == {"agency", "shop"}
+    (found,) = answer.disagreements
+    sides = {(c.doc_id, c.value, c.publisher_type) for c in found.claims}
+    assert ("agency", "350 mg", "public_health") in sides and ("shop", "400 to 800 mg", "commercial") in sides
+    for claim in found.claims:
+        assert answer.quotes[claim.quote].doc_id == claim.doc_id
+    assert answer.notice.startswith("Sources disagree on the")
+    shown = render(answer)
+    assert shown.index("Sources disagree") < shown.index("[1]")
+    assert "Health Agency (public health)" in shown and "Magnesium Shop (commercial)" in shown
+    assert "Health Agency (public health)" in answer.caution and "Magnesium Shop (commercial" in answer.caution
+
+
+def test_each_document_is_quoted_once_when_another_document_answers(library):
+    answer = library.ask("Does magnesium cause diarrhea in adults?")
+    doc_ids = [q.doc_id for q in answer.quotes]
+    assert len(doc_ids) == len(set(doc_ids)) == 2
+
+
+def test_a_one_word_topic_is_answered_not_refused(library):
+    answer = library.ask("glycinate")
+    assert answer.status == "answered" and answer.quotes[0].doc_id == "shop"
+
+
+def test_agreeing_figures_are_no_disagreement():
+    assert disagreement.figures("take 350 mg a day", {"mg"})[0].text == "350 mg"
+    assert disagreement.asked("how many mm per day do nerves regrow")[0] == "rate"
+    assert disagreement.asked("what foods have magnesium") is None
