@@ -93,12 +93,12 @@ def find(question: str, quotes: list[Quote]) -> list[Disagreement]:
 
 
 def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage], documents: dict[str, Document],
-                    strong: bool) -> tuple[list[Quote], list[Disagreement]]:
+                    strong: bool, limit: int = MAX_QUOTES) -> tuple[list[Quote], list[Disagreement]]:
     """The quotes, with the other side brought in when a passage that answers states a different figure than
     every quote (in place of the weakest quote), and with a public-health or clinic source in place of a seller
     on a dose or medicine question; then the disagreements among them."""
-    if not quotes:
-        return quotes, []
+    if not quotes or limit < 2:  # one quote can't show two sides
+        return quotes, find(question, quotes) if quotes else []
     wanted = asked(question)
     quoted = {q.doc_id for q in quotes}
     if wanted:
@@ -109,22 +109,22 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
             doc = documents[passage.chunk.doc_id]
             best = figures(doc.text[slice(*passage.best)], wanted[1])
             if best and (best[0].low, best[0].high) not in values:
-                quotes = _in_place_of_weakest(quotes, passage, documents, wanted[1])
+                quotes = _in_place_of_weakest(quotes, passage, documents, wanted[1], limit)
                 break
     if strong and not any(q.publisher_type in ("public_health", "clinic") for q in quotes):
         for passage in answering:
             if documents[passage.chunk.doc_id].publisher_type in ("public_health", "clinic"):
-                quotes = _in_place_of_weakest(quotes, passage, documents, set())
+                quotes = _in_place_of_weakest(quotes, passage, documents, set(), limit)
                 break
     return quotes, find(question, quotes)
 
 
 def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: dict[str, Document],
-                         units: set[str]) -> list[Quote]:
+                         units: set[str], limit: int = MAX_QUOTES) -> list[Quote]:
     added = build_quotes([passage], documents, limit=1)
     if not added:
         return quotes
-    if len(quotes) < MAX_QUOTES:
+    if len(quotes) < limit:
         return quotes + added
     # the last quote that states no figure, or repeats another's figure; else the last one
     seen, weakest = set(), len(quotes) - 1

@@ -124,7 +124,8 @@ class KnowledgeBase:
         asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes)) if quotes else []
         if asked:  # a price or a lab range the quotes don't state: not answered, however close they are
             quotes, missing, reason = [], missing + asked, f"the quotes don't state {', '.join(asked)}"
-        quotes, found = disagreement.with_both_sides(cleaned, quotes, answering, self.documents, strong)
+        quotes, found = disagreement.with_both_sides(cleaned, quotes, answering, self.documents, strong,
+                                                       self.top_k)
         if assessment and assessment.grey:
             lines.append(safety.GREY_ZONE_LINE)
         if safety.asks_about_overdose(cleaned):
