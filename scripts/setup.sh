@@ -30,6 +30,17 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   "${pip[@]}" -e ".[test]"
+  # axe-core, the accessibility checker the browser tests run in the page, from npm into .tools/ (not committed).
+  # Not fatal: without npm those checks are skipped, and say why.
+  axe=4.11.4
+  if ! grep -qs "\"version\": \"$axe\"" .tools/node_modules/axe-core/package.json; then
+    if command -v npm >/dev/null; then
+      npm install --silent --prefix .tools --no-save --no-package-lock --no-audit --no-fund "axe-core@$axe" ||
+        echo "could not fetch axe-core with npm; the accessibility checks will be skipped" >&2
+    else
+      echo "npm not found: the accessibility checks (axe-core) will be skipped; install nodejs and npm to run them" >&2
+    fi
+  fi
 else
   "${pip[@]}" -e .
 fi

@@ -155,3 +155,23 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
     app = create_app(library)
     with BackgroundServer(app) as server:
         yield SimpleNamespace(url=server.url, library=library, settings=settings, password=ADMIN_PASSWORD)
+
+
+# ---------------------------------------------------------------- headless Chromium
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium on a throwaway profile, one per test module; screenshots go to artifacts/screenshots."""
+    pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
+    import shutil
+    import tempfile
+
+    from browsing import SHOTS, start_chromium
+
+    profile = tempfile.mkdtemp(prefix="mgqa-chromium-")
+    driver = start_chromium(profile)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)

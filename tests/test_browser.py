@@ -1,32 +1,21 @@
 """The app in headless Chromium: what a person sees, that nothing injected runs, and the operator's rebuild.
 
 Screenshots go to artifacts/screenshots/ (look at them); with MGQA_UPDATE_README_SHOT=1 the real-model test also
-refreshes docs/screenshot.png (off by default: a test run leaves the work tree as it found it).
+refreshes docs/screenshot.png and docs/screenshot-phone.png (off by default: a test run leaves the work tree as
+it found it).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
+from browsing import PHONE, ROOT, SHOTS, ask, in_view, needs_browser, open_app, open_tab, screen, wait
 from fakes import write
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-                       reason=f"needs Debian chromium and chromedriver at {CHROMIUM} and {CHROMEDRIVER} "
-                              "(apt-get install chromium chromium-driver)"),
-]
+pytestmark = needs_browser
 
 XSS = ('<img src=x onerror="window.__xss=1;document.title=\'pwned\'">'
        "<script>window.__xss=2</script> does magnesium help nerves?")
@@ -36,61 +25,9 @@ NEW_DOC = ("Magnesium Threonate\n\n"
 
 
 @pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="mgqa-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1280,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
 def page(browser, app_server):
-    browser.get(app_server.url)
-    wait(browser).until(lambda d: d.find_elements("css selector", "#mgqa-question textarea"))
+    open_app(browser, app_server.url)
     return browser
-
-
-def wait(driver, seconds: float = 30):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, seconds)
-
-
-def ask(driver, question: str):
-    """Type a question, press Ask, return the new answer element once it is on the page."""
-    by = "css selector"
-    before = len(driver.find_elements(by, ".mgqa-answer"))
-    box = driver.find_element(by, "#mgqa-question textarea")
-    box.clear()
-    box.send_keys(question)
-    driver.find_element(by, "#mgqa-ask").click()
-    wait(driver).until(lambda d: len(d.find_elements(by, ".mgqa-answer")) > before)
-    show_latest_question(driver)
-    return driver.find_elements(by, ".mgqa-answer")[-1]
-
-
-def show_latest_question(driver) -> None:
-    """Scroll the conversation so the last question and the start of its answer are in view (for screenshots)."""
-    time.sleep(0.3)  # the chat scrolls itself to the bottom once the answer has rendered
-    driver.execute_script("[...document.querySelectorAll('.mgqa-question')].pop().scrollIntoView({block: 'start'})")
-
-
-def open_tab(driver, name: str) -> None:
-    tab = next(b for b in driver.find_elements("css selector", "button[role=tab]") if name in b.text)
-    tab.click()
 
 
 def test_the_emergency_numbers_are_in_view_before_any_question(page):
@@ -187,20 +124,19 @@ def test_operator_uploads_a_document_rebuilds_and_the_chat_quotes_it(page, app_s
 
 @pytest.mark.model
 def test_real_model_answer_for_the_readme(browser, real_settings, real_embedder):
-    """The bundled index and the real model, as a person would use it (the README's screenshot)."""
+    """The bundled index and the real model, as a person would use it: the README's desktop and phone screenshots."""
     from mgqa.kb import KnowledgeBase
     from mgqa.ui import BackgroundServer, Library, create_app
 
     library = Library(KnowledgeBase.load(settings=real_settings, embedder=real_embedder), real_settings)
     with BackgroundServer(create_app(library, admin_password="")) as server:
-        browser.get(server.url)
-        wait(browser).until(lambda d: d.find_elements("css selector", "#mgqa-question textarea"))
-        browser.set_window_size(1280, 1250)
-        answer = ask(browser, "Can magnesium help repair nerve damage?")
-        assert answer.find_elements("css selector", "blockquote mark")
-        assert answer.find_element("css selector", ".mgqa-caution").is_displayed()
-        show_latest_question(browser)
-        browser.execute_script("window.scrollTo(0, 0)")
-        browser.save_screenshot(str(SHOTS / "real-model.png"))
-        if os.environ.get("MGQA_UPDATE_README_SHOT") == "1":
-            shutil.copyfile(SHOTS / "real-model.png", ROOT / "docs" / "screenshot.png")
+        for shot, size in (("real-model.png", (1280, 1150)), ("real-model-phone.png", PHONE)):
+            with screen(browser, *size):
+                open_app(browser, server.url)
+                answer = ask(browser, "Can magnesium help repair nerve damage?")
+                assert answer.find_elements("css selector", "blockquote mark")
+                assert in_view(browser, answer.find_element("css selector", ".mgqa-caution"))
+                browser.save_screenshot(str(SHOTS / shot))
+    if os.environ.get("MGQA_UPDATE_README_SHOT") == "1":
+        shutil.copyfile(SHOTS / "real-model.png", ROOT / "docs" / "screenshot.png")
+        shutil.copyfile(SHOTS / "real-model-phone.png", ROOT / "docs" / "screenshot-phone.png")

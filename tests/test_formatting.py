@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 
-from mgqa.answer import Answer, Quote
+from mgqa.answer import Answer, Claim, Disagreement, Quote
 from mgqa.formatting import app_link, format_answer, format_question, highlighted, safe_href
 
 SCRIPT = "<script>window.__xss=1</script>"
@@ -79,6 +80,11 @@ def test_source_links_open_in_a_new_tab_and_every_quote_can_open_in_the_app():
     assert 'href="/source/nerves?start=100&amp;end=150&amp;hs=124&amp;he=150#passage"' in message
 
 
+def test_a_link_opening_a_new_tab_says_so_to_a_screen_reader_and_hides_its_arrow():
+    links = re.findall(r"<a [^>]*>.*?</a>", format_answer(answered(make_quote())))
+    assert links and all('<span aria-hidden="true">↗</span>' in a and "(opens in a new tab)" in a for a in links)
+
+
 @pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.example/x",
                                   "ftp://example.org/x", 'https://example.org/"onmouseover="x'])
 def test_links_other_than_http_or_the_source_view_are_dropped(link):
@@ -99,8 +105,54 @@ def test_app_link_percent_encodes_the_document_id():
 
 def test_promotional_quotes_and_only_those_carry_a_badge():
     message = format_answer(answered(make_quote(promotional=True), make_quote(doc_id="other", promotional=False)))
-    assert message.count(">Promotional</span>") == 1
+    assert message.count('<span class="mgqa-badge">Promotional') == 1
     assert message.index("Promotional") < message.index('<span class="mgqa-num">2</span>')
+
+
+@pytest.mark.parametrize(("kind", "shown"), [("public_health", "Public health"), ("clinic", "Clinic"),
+                                             ("commercial", "Seller"), ("unknown", "Source type unknown"),
+                                             ("made-up", "Source type unknown")])
+def test_each_quote_names_its_publisher_and_kind_in_words(kind, shown):
+    message = format_answer(answered(make_quote(publisher=f"Health {IMG}", publisher_type=kind)))
+    assert f'<span class="mgqa-source-type">{shown}</span> · Health {html.escape(IMG)}</span>' in message
+    assert "<img" not in message
+
+
+def test_a_quote_without_a_publisher_says_so():
+    assert "Source type unknown</span> · publisher not named" in format_answer(answered(make_quote()))
+
+
+def disagreeing(*claims: tuple[str, int]) -> Answer:
+    quotes = (make_quote(publisher="County Health", publisher_type="public_health"),
+              make_quote(doc_id="clinic", publisher="Nerve Clinic", publisher_type="clinic"))
+    made = tuple(Claim(value, quotes[min(i, 1)].doc_id, quotes[min(i, 1)].publisher,
+                       quotes[min(i, 1)].publisher_type, i) for value, i in claims)
+    return replace(answered(*quotes), disagreements=(Disagreement(f"the daily upper limit {SCRIPT}", made),))
+
+
+def test_sources_disagree_comes_before_the_caution_and_names_each_side():
+    message = format_answer(disagreeing(("350 mg", 0), (f"420 mg {IMG}", 1)))
+    assert message.index("Sources disagree") < message.index("Caution:") < message.index("<blockquote>")
+    sides = re.findall(r"<li>(.*?)</li>", message)
+    assert [re.sub(r"<[^>]+>", " ", side).split() for side in sides] == [
+        ["350", "mg", "Public", "health", "·", "County", "Health", "in", "quote", "1"],
+        ["420", "mg", *html.escape(IMG).split(), "Clinic", "·", "Nerve", "Clinic", "in", "quote", "2"]]
+    assert "<script" not in message and "<img" not in message and "\n" not in message
+
+
+def test_a_disagreement_comes_after_an_emergency_notice():
+    answer = replace(disagreeing(("350 mg", 0), ("420 mg", 1)), status="urgent", notice="Call 911 now.")
+    message = format_answer(answer)
+    assert message.index("Call 911 now.") < message.index("Sources disagree")
+
+
+def test_a_claim_pointing_past_the_quotes_names_no_quote():
+    message = format_answer(disagreeing(("350 mg", 0), ("420 mg", 7)))
+    assert "in quote 1" in message and "in quote 8" not in message
+
+
+def test_no_disagreement_no_box():
+    assert "Sources disagree" not in format_answer(answered(make_quote()))
 
 
 def test_title_and_section_are_shown_as_title_then_section():

@@ -11,7 +11,7 @@ import html
 from urllib.parse import quote as percent_encode
 from urllib.parse import urlsplit
 
-from mgqa.answer import Answer, Quote
+from mgqa.answer import Answer, Claim, Disagreement, Quote
 from mgqa.sources import LABELS
 
 SOURCE_PATH = "/source/"
@@ -22,34 +22,10 @@ _HEADINGS = {
     "invalid": "That question couldn't be answered",
 }
 _NEXT_STEP = {"not_found": "The example questions under the question box show what the documents cover."}
-
-# The look of the markup below; the app passes it to Gradio with the theme.
-CSS = """
-#mgqa-intro p { color: var(--body-text-color-subdued); }
-.mgqa-question { white-space: normal; }
-.mgqa-answer { display: flex; flex-direction: column; gap: .6rem; line-height: 1.55; }
-.mgqa-answer p { margin: 0; }
-.mgqa-caution { background: #fff8e1; border-left: 4px solid #e0a800; padding: .45rem .75rem; color: #4a3b00;
-                border-radius: 4px; font-size: .93em; }
-.mgqa-notice { border-radius: 6px; padding: .6rem .8rem; border: 1px solid; }
-.mgqa-notice p + p { margin-top: .3rem; }
-.mgqa-notice-urgent { background: #fdecea; border: 2px solid #c62828; color: #7f1010; font-size: 1.05em; }
-.mgqa-notice-not-found, .mgqa-notice-invalid { background: #eef3fb; border-color: #9db5de; color: #1d3557; }
-.mgqa-lead { font-weight: 600; }
-.mgqa-quote { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: .55rem .75rem;
-              background: var(--background-fill-primary); }
-.mgqa-promotional { border-color: #d9822b; }
-.mgqa-where { font-size: .92em; }
-.mgqa-num { display: inline-block; min-width: 1.4em; text-align: center; border-radius: 50%;
-            background: #0f766e; color: #fff; font-size: .8em; margin-right: .2em; }
-.mgqa-badge { background: #d9822b; color: #fff; border-radius: 4px; padding: 0 .4em; font-size: .8em;
-              font-weight: 600; text-transform: uppercase; letter-spacing: .03em; margin-left: .3em; }
-.mgqa-quote blockquote { margin: .4rem 0; padding: .2rem .8rem; border-left: 4px solid #0f766e;
-                         font-style: normal; color: var(--body-text-color); }
-.mgqa-quote mark { background: #fff0a8; color: inherit; padding: 0 .1em; border-radius: 2px; }
-.mgqa-links { font-size: .88em; }
-"""
-
+# Who publishes a quoted document, in words a reader knows: the badge says it, its colour only repeats it.
+SOURCE_TYPES = {"public_health": "Public health", "clinic": "Clinic", "commercial": "Seller",
+                "unknown": "Source type unknown"}
+NEW_TAB = '<span class="mgqa-sr"> (opens in a new tab)</span>'
 
 def text(value: object) -> str:
     """Plain text made safe for the chat: escaped, with line breaks kept as <br> (a blank line would end the block)."""
@@ -66,16 +42,46 @@ def format_question(question: object, limit: int = 2000) -> str:
 
 
 def format_answer(answer: Answer) -> str:
-    """The assistant's message: an emergency notice first, then what happened or the caution, then the quotes."""
+    """The assistant's message: an emergency notice first, then any disagreement between the sources, then what
+    happened or the caution, then the quotes."""
     parts = []
     if answer.status in _HEADINGS and answer.notice:
         parts.append(_notice(answer.status, answer.notice))
+    if answer.disagreements:
+        parts.append(format_disagreements(answer.disagreements, len(answer.quotes)))
     parts.append(f'<div class="mgqa-caution" role="note"><strong>Caution:</strong> {text(answer.caution)}</div>')
     if answer.quotes:
         label = "What the documents say" if answer.status != "urgent" else "What the documents say (after you get help)"
         parts.append(f'<p class="mgqa-lead">{label}, quoted word for word:</p>')
         parts.extend(format_quote(quote, number) for number, quote in enumerate(answer.quotes, start=1))
     return f'<div class="mgqa-answer mgqa-{answer.status.replace("_", "-")}">{"".join(parts)}</div>'
+
+
+def format_disagreements(disagreements: tuple[Disagreement, ...], quotes: int) -> str:
+    """"Sources disagree": for each quantity, what each source states, side by side (one above the other when
+    the chat is narrow), with who says it and which quote shows it."""
+    parts = ['<div class="mgqa-disagree" role="group" aria-label="Sources disagree">'
+             '<p class="mgqa-disagree-title"><strong>Sources disagree.</strong> The documents give different '
+             "answers; a doctor, nurse or pharmacist can tell you which applies to you.</p>"]
+    for disagreement in disagreements:
+        parts.append(f'<p class="mgqa-quantity">On {text(disagreement.quantity)}:</p><ul class="mgqa-sides">')
+        parts.extend(_claim(claim, quotes) for claim in disagreement.claims)
+        parts.append("</ul>")
+    return "".join(parts) + "</div>"
+
+
+def _claim(claim: Claim, quotes: int) -> str:
+    shown = f'<span class="mgqa-see">in quote {claim.quote + 1}</span>' if 0 <= claim.quote < quotes else ""
+    return (f'<li><span class="mgqa-value">{text(claim.value)}</span>'
+            f"{source_badge(claim.publisher, claim.publisher_type)}{shown}</li>")
+
+
+def source_badge(publisher: str | None, publisher_type: str) -> str:
+    """Who published a document and what kind of publisher it is, in words: "Public health · NHS"."""
+    kind = publisher_type if publisher_type in SOURCE_TYPES else "unknown"
+    name = text(publisher) if publisher else "publisher not named"
+    return (f'<span class="mgqa-source mgqa-source-{kind.replace("_", "-")}">'
+            f'<span class="mgqa-source-type">{SOURCE_TYPES[kind]}</span> · {name}</span>')
 
 
 def _notice(status: str, notice: str) -> str:
@@ -93,15 +99,16 @@ def format_quote(quote: Quote, number: int = 1) -> str:
         where += f" › {text(quote.section)}"
     if quote.page:
         where += f" · page {quote.page}"
-    badge = ' <span class="mgqa-badge" title="This passage promotes a product its publisher sells">Promotional</span>' \
-        if quote.promotional else ""
+    badge = '<span class="mgqa-badge">Promotional<span class="mgqa-sr">: this passage promotes a product its ' \
+        "publisher sells</span></span>" if quote.promotional else ""
     links = []
     href = safe_href(quote.link)
     if href:
-        links.append(_link(href, "Open the source at this passage ↗"))
-    links.append(_link(app_link(quote), "open in app ↗", "mgqa-app-link"))
+        links.append(_link(href, "Open the source at this passage"))
+    links.append(_link(app_link(quote), "open in app", "mgqa-app-link"))
     return (f'<div class="mgqa-quote{" mgqa-promotional" if quote.promotional else ""}">'
-            f'<div class="mgqa-where"><span class="mgqa-num">{number}</span> {where}{badge}</div>'
+            f'<div class="mgqa-where"><span class="mgqa-num">{number}</span> {where}</div>'
+            f'<div class="mgqa-from">{source_badge(quote.publisher, quote.publisher_type)}{badge}</div>'
             f"<blockquote>{highlighted(quote)}</blockquote>"
             f'<div class="mgqa-links">{" · ".join(links)}</div></div>')
 
@@ -141,8 +148,9 @@ def safe_href(link: str | None) -> str | None:
 
 
 def _link(href: str, label: str, css: str = "mgqa-link") -> str:
+    """A link that opens a new tab, and says so to a screen reader (the arrow is for the eye only)."""
     return (f'<a class="{css}" href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer">'
-            f"{label}</a>")
+            f'{label} <span aria-hidden="true">↗</span>{NEW_TAB}</a>')
 
 
 def documents_table(manifest: dict) -> list[list[object]]:

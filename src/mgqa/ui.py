@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mgqa import documents, formatting, store
+from mgqa import documents, formatting, page, store
 from mgqa.access import UPLOAD_COOKIE, Gate, Throttle, client_address, password_ok
 from mgqa.answer import Answer
 from mgqa.batching import MicroBatcher
@@ -175,7 +175,8 @@ def build_app(library: Library, admin_password: str | None = None, upload_token:
 def _chat_tab(gr, library: Library) -> None:
     chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="mgqa-chat", height=620, sanitize_html=True,
                          render_markdown=True, latex_delimiters=[], feedback_options=None, buttons=[],
-                         allow_file_downloads=False, placeholder="Ask a question below, or pick an example.")
+                         allow_file_downloads=False, placeholder="Ask a question below, or pick an example.",
+                         autoscroll=False)  # page.SCRIPT shows each new answer from its first line instead
     # The conversation is kept on the server, per browser session: the chat is only ever an output, so a client
     # can't send a crafted history (say, a "file" message naming a server path) for Gradio to process.
     history = gr.State([])
@@ -339,13 +340,11 @@ def create_app(library: Library, admin_password: str | None = None, queue_size: 
     app.middleware("http")(gate)  # added last, runs first: its security headers go on every answer, busy ones too
     app.state.mgqa_throttle = gate.throttle
     add_source_route(app, lambda: library.kb.documents)  # before the mount: "/" would catch everything
-    theme = gr.themes.Soft(primary_hue="teal", font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
-                           font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])  # no web-font requests
     demo = build_app(library, admin_password, gate.token, gate.throttle, queue_size)
     app = gr.mount_gradio_app(
         app, demo, path="/", footer_links=["api"], run_history=False,
         show_error=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
-        max_file_size=UPLOAD_MAX_BYTES, theme=theme, css=formatting.CSS)
+        max_file_size=UPLOAD_MAX_BYTES, theme=page.theme(gr), css=page.CSS, js=page.SCRIPT)
     # Gradio checks that a file named in a request was uploaded through it only once `launch()` has set this;
     # a mounted app never launches, and without the check any client could have any server file copied out.
     demo.has_launched = True
