@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from mgqa import triage, vocabulary  # noqa: E402
-from mgqa.embedding import SentenceTransformerEmbedder  # noqa: E402
+from mgqa.embedding import load_embedder  # noqa: E402
+from mgqa.settings import Settings  # noqa: E402
 
 MAX_FALSE_ALARMS = 0.05  # on the development set's calm look-alikes
 
@@ -75,23 +76,32 @@ def main() -> None:
     parser.add_argument("--bank", type=Path, default=ROOT / "data" / "triage_bank.jsonl")
     parser.add_argument("--dev", type=Path, default=ROOT / "eval" / "triage_dev.jsonl")
     parser.add_argument("--out", type=Path, default=triage.MODEL_PATH)
-    parser.add_argument("--c", type=float, default=4.0, help="inverse regularisation of the heads")
+    parser.add_argument("--c", type=float, nargs="+", default=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
+                        help="inverse regularisation values to try; the one with the best dev recall is kept")
     args = parser.parse_args()
 
     bank, dev = read(args.bank), read(args.dev)
-    embedder = SentenceTransformerEmbedder()
+    embedder = load_embedder(Settings())  # the bundled model, on the path `mgqa ask` uses
     x = embedder.encode([vocabulary.expand(row["text"]) for row in bank])  # the text retrieval embeds
     emergency = np.array([row["label"] == "emergency" for row in bank], dtype=int)
     self_harm = np.array([row["label"] == "emergency" and row["kind"] == "self_harm" for row in bank], dtype=int)
-    heads = {name: fit(x, y, args.c) for name, y in (("emergency", emergency), ("self_harm", self_harm))}
-
     dev_x = embedder.encode([vocabulary.expand(row["text"]) for row in dev])
     dev_clauses = clause_vectors(embedder, [row["text"] for row in dev])
     y_dev = np.array([row["label"] == "emergency" for row in dev], dtype=int)
-    model = triage.TriageModel(heads, {}, embedder.model_id)
-    p_msg = model.probability("emergency", dev_x)
-    p_clause = np.array([model.probability("emergency", v).max() if len(v) else 0.0 for v in dev_clauses])
-    t_msg, t_clause, floor = pick_thresholds(p_msg, p_clause, y_dev)
+
+    best = None
+    for c in args.c:  # regularisation chosen on the development set, like the thresholds
+        heads = {name: fit(x, y, c) for name, y in (("emergency", emergency), ("self_harm", self_harm))}
+        model = triage.TriageModel(heads, {}, embedder.model_id)
+        p_msg = model.probability("emergency", dev_x)
+        p_clause = np.array([model.probability("emergency", v).max() if len(v) else 0.0 for v in dev_clauses])
+        t_msg, t_clause, floor = pick_thresholds(p_msg, p_clause, y_dev)
+        hit = (p_msg >= t_msg) | ((p_clause >= t_clause) & (p_msg >= floor))
+        key = (hit[y_dev == 1].mean(), -hit[y_dev == 0].mean())
+        print(f"C={c}: dev recall {key[0]:.3f}, false alarms {-key[1]:.3f}", file=sys.stderr)
+        if best is None or key > best[0]:
+            best = (key, c, heads, model, p_msg, p_clause, (t_msg, t_clause, floor))
+    _, c, heads, model, p_msg, p_clause, (t_msg, t_clause, floor) = best
     sh_dev = np.array([row["label"] == "emergency" and row["kind"] == "self_harm" for row in dev], dtype=int)
     p_sh = model.probability("self_harm", dev_x)
     # every self-harm message of the dev set gets the crisis line, unless that would put it on more than
@@ -103,7 +113,7 @@ def main() -> None:
     digest = hashlib.sha256(args.bank.read_bytes()).hexdigest()[:12]
     triage.TriageModel(heads, thresholds, embedder.model_id, digest).save(args.out)
     hit = (p_msg >= t_msg) | ((p_clause >= t_clause) & (p_msg >= floor))
-    print(json.dumps({"bank": len(bank), "dev": len(dev), "thresholds": thresholds,
+    print(json.dumps({"bank": len(bank), "dev": len(dev), "C": c, "thresholds": thresholds,
                       "dev_recall": round(float(hit[y_dev == 1].mean()), 3),
                       "dev_false_alarms": round(float(hit[y_dev == 0].mean()), 3),
                       "wrote": str(args.out.relative_to(ROOT))}, indent=2))
