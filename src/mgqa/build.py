@@ -116,11 +116,14 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
             return BuildReport(unchanged=tuple(sorted(old_docs)), chunks=manifest["counts"]["chunks"],
                                seconds=time.perf_counter() - began)
         progress(0.05, "reading documents")
-        docs, warnings = documents.load_documents(settings.docs_dir, settings.max_file_bytes)
+        live = None if full else _live_or_none(settings.index_dir)
+        full = full or live is None  # nothing to reuse or extend
+        docs, warnings = documents.load_documents(settings.docs_dir, settings.max_file_bytes,
+                                                  _unchanged(live, files, manifest))
         if not docs:
             raise BuildError(f"no usable document in {settings.docs_dir} (supported: "
                              f"{', '.join(documents.SUPPORTED)}); the index was left as it was")
-        reuse = {} if full else _reusable(settings.index_dir, old_docs, docs)
+        reuse = {} if live is None else _reusable(live, old_docs, docs)
         fresh_docs = [d for d in docs if d.doc_id not in reuse]
         embedder = embedder or load_embedder(settings)
         progress(0.1, f"embedding {len(fresh_docs)} document(s)")
@@ -202,7 +205,26 @@ def _encode_all(texts: list[str], embedder: Embedder, done: Callable[[float], No
     return np.concatenate(parts)[[row[t] for t in texts]]
 
 
-def _reusable(index_dir: Path, old_docs: dict, docs: list[Document]) -> dict[str, _Part]:
+def _live_or_none(index_dir: Path) -> store.IndexData | None:
+    """The live index to reuse from; None (so everything is re-read and re-embedded) if it can't be read."""
+    try:
+        return store.load_index(index_dir)
+    except store.StoreError:
+        return None
+
+
+def _unchanged(live: store.IndexData | None, files: dict[str, str], manifest: dict | None) -> dict[str, Document]:
+    """The live index's documents whose file (and sidecar) bytes are unchanged, by source: not parsed again.
+    None when the folder's sources.yaml changed, since it can change any document's publisher type."""
+    if live is None or manifest is None:
+        return {}
+    old = manifest.get("files", {})
+    if files.get(SOURCES_FILE) != old.get(SOURCES_FILE):
+        return {}
+    return {d.source: d for d in live.documents.values() if d.source in old and files.get(d.source) == old[d.source]}
+
+
+def _reusable(data: store.IndexData, old_docs: dict, docs: list[Document]) -> dict[str, _Part]:
     """The parts of unchanged documents, taken from the live index instead of re-embedding them.
 
     Chunks and sentence rows are grouped by document in one pass each: the cost grows with the index once,
@@ -213,7 +235,6 @@ def _reusable(index_dir: Path, old_docs: dict, docs: list[Document]) -> dict[str
         return {}
     import numpy as np
 
-    data = store.load_index(index_dir)
     chunk_rows: dict[str, list[int]] = {}
     for row, chunk in enumerate(data.chunks):
         chunk_rows.setdefault(chunk.doc_id, []).append(row)

@@ -15,6 +15,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -362,18 +363,24 @@ def iter_document_files(folder: Path) -> list[Path]:
             if not path.name.endswith(SIDECAR_SUFFIX) and path != folder / SOURCES_FILE]
 
 
-def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Document], list[str]]:
+def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, known: Mapping[str, Document] | None = None
+                   ) -> tuple[list[Document], list[str]]:
     """Load every document in a folder: (documents sorted by doc_id, one-line warnings).
 
     A bad file is skipped with a warning rather than failing the whole folder. The folder's sources.yaml,
-    if any, settles each publisher's type and products.
+    if any, settles each publisher's type and products. `known` maps sources to documents already read from
+    the very same bytes (a build passes the live index's unchanged ones): those are not parsed again.
     """
+    known = known or {}
     files = iter_document_files(folder)  # raises DocumentError if there is no such folder
     sources = {path: path.relative_to(folder).as_posix() for path in files}
     ids = assign_doc_ids([source for source in sources.values() if Path(source).suffix.lower() in _KINDS])
     publishers, warnings = read_sources(folder)
     documents = []
     for path, source in sources.items():
+        if source in known:
+            documents.append(replace(known[source], doc_id=ids[source]))
+            continue
         try:
             document, notes = load_document_with_warnings(path, folder, max_bytes, publishers)
         except DocumentError as error:
@@ -381,14 +388,15 @@ def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[li
             continue
         documents.append(replace(document, doc_id=ids[source]))
         warnings += notes
+    visible, refused = _scan(folder)
     return sorted(documents, key=lambda document: document.doc_id), \
-        warnings + _orphan_sidecars(folder) + _scan(folder)[1]
+        warnings + _orphan_sidecars(folder, visible) + refused
 
 
-def _orphan_sidecars(folder: Path) -> list[str]:
+def _orphan_sidecars(folder: Path, visible: list[Path]) -> list[str]:
     """Warn about sidecars whose document is missing: a misspelt name would otherwise go unnoticed."""
     return [
         f"ignored {path.relative_to(folder).as_posix()}: no {path.name.removesuffix(SIDECAR_SUFFIX)} next to it"
-        for path in _visible_files(folder)
+        for path in visible
         if path.name.endswith(SIDECAR_SUFFIX) and not path.with_name(path.name.removesuffix(SIDECAR_SUFFIX)).is_file()
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ ok okay yes yeah actually even still ever re ll ve d s t
 """.split())
 
 
+@functools.lru_cache(maxsize=262_144)  # a library has far fewer distinct words than word occurrences
 def stem(word: str) -> str:
     """A deliberately light suffix stripper: plurals, -ing, -ed, -ly; enough to match "nerves" to "nerve"."""
     if len(word) <= 3:

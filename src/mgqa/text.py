@@ -103,8 +103,10 @@ def heading_level(block: str) -> int:
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens with accents folded, for lexical matching."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = text.lower()
+    if not folded.isascii():  # most passages are plain ASCII: folding accents is needed only for the rest
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
     return _WORD.findall(folded.replace("’", "'"))
 
 
