@@ -178,12 +178,14 @@ def export(model_dir: Path, target: Path) -> None:
     The folder is staged beside its final name and renamed into place whole, so a killed or failed export
     leaves nothing a later run could mistake for a finished one.
     """
+    from mgqa.store import fsync  # the one fsync helper; store is loaded by any ask anyway
+
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
     staging.mkdir(parents=True)  # first: a cache folder that can't be written fails before torch loads
     try:
         _trace(model_dir, staging)
         for path in (staging / GRAPH, staging / WEIGHTS, staging):
-            _fsync(path)
+            fsync(path)
         try:
             staging.rename(target)
         except OSError:
@@ -223,14 +225,6 @@ def _trace(model_dir: Path, folder: Path) -> None:
                     all_tensors_to_one_file=True, location=WEIGHTS, size_threshold=1024)
     traced.unlink()
     _check(folder / GRAPH, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _check(onnx_file: Path, feeds: dict, expected: np.ndarray) -> None:

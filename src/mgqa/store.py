@@ -159,14 +159,14 @@ def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunk
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                                encoding="utf-8")
         for path in [*staging.iterdir(), *(staging / "bm25").iterdir()]:
-            _fsync(path)
+            fsync(path)
         final = index_dir / name
         staging.rename(final)
         pointer_tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:6]}.tmp"
         pointer_tmp.write_text(name + "\n", encoding="utf-8")
-        _fsync(pointer_tmp)
+        fsync(pointer_tmp)
         os.replace(pointer_tmp, index_dir / POINTER)
-        _fsync(index_dir)
+        fsync(index_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -260,7 +260,8 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk before the rename that makes it live."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
