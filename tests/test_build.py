@@ -246,7 +246,7 @@ if {in_save!r}:
         with open(marker, "a") as handle:
             handle.write("saving\\n")
         time.sleep(60)
-    store._fsync = slow_fsync
+    store.fsync = slow_fsync
     embedder = SlowEmbedder(0)
 else:
     embedder = SlowEmbedder(60, marker)
