@@ -1,0 +1,57 @@
+"""What the semantic triage adds to a warm ask: the same questions with and without it, alternating.
+
+    .venv/bin/python benchmarks/bench_triage_cost.py [--rounds 5]
+
+The question embedding is shared with retrieval, so the triage's own cost is two dot products and, for a
+message of several sentences that scores in between, one extra embedding call for its clauses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from mgqa.kb import KnowledgeBase  # noqa: E402
+
+
+def questions() -> list[str]:
+    rows = []
+    for name in ("questions.jsonl", "heldout.jsonl", "blind.jsonl", "triage_dev.jsonl"):
+        for line in (ROOT / "eval" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows.append(row.get("question") or row["text"])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    kb = KnowledgeBase.load(ROOT / "index")
+    heads, asked = kb.triage, questions()
+    for text in asked[:20]:
+        kb.ask(text)
+    timings = {"with": [], "without": []}
+    for _ in range(args.rounds):
+        for label, model in (("with", heads), ("without", None)):
+            kb.triage = model
+            began = time.perf_counter()
+            for text in asked:
+                kb.ask(text)
+            timings[label].append(1000 * (time.perf_counter() - began) / len(asked))
+    kb.triage = heads
+    with_ms, without_ms = statistics.median(timings["with"]), statistics.median(timings["without"])
+    print(json.dumps({"questions": len(asked), "rounds": args.rounds, "ask_ms_with_triage": round(with_ms, 2),
+                      "ask_ms_without": round(without_ms, 2), "ratio": round(with_ms / without_ms, 3)}))
+
+
+if __name__ == "__main__":
+    main()
