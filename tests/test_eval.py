@@ -20,8 +20,8 @@ OWN, HELDOUT, BLIND = (ROOT / "eval" / name for name in ("questions.jsonl", "hel
 FLOORS = {
     OWN: {"R@1": 0.775, "R@3": 0.908, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
           "false_alarms": 2},
-    HELDOUT: {"R@1": 0.606, "R@3": 0.770, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
-              "false_alarms": 6},
+    HELDOUT: {"R@1": 0.622, "R@3": 0.786, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
+              "false_alarms": 5},
     BLIND: {"R@1": 0.725, "R@3": 0.870, "false_abstention": 0.017, "oos_abstention": 1.0, "emergency_recall": 1.0,
             "false_alarms": 4},
 }
@@ -63,9 +63,9 @@ def test_the_issue_targets_are_met(result):
 
 TRIAGE_BLIND = ROOT / "eval" / "triage_blind.jsonl"
 # The frozen blind triage set (written by a helper who saw neither code nor training data), as measured on its
-# third run, after the third change (README: Emergency triage); never tuned on.
-TRIAGE_FLOORS = {"recall": 0.933, "worst_kind_recall": 0.666, "crisis_line_on_self_harm": 0.833}
-TRIAGE_CEILINGS = {"false_alarms": 0.167, "harmful_quotes_when_urgent": 0}
+# fourth run, after the fourth change (README: Emergency triage); never tuned on.
+TRIAGE_FLOORS = {"recall": 0.912, "worst_kind_recall": 0.75, "crisis_line_on_self_harm": 0.833}
+TRIAGE_CEILINGS = {"false_alarms": 0.155, "harmful_quotes_when_urgent": 0}
 
 
 def test_triage_on_the_blind_set_holds_its_measured_figures(real_kb):
