@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mgqa.lexical import stem, terms
@@ -53,9 +53,9 @@ class Focus:
 class TermStats:
     """How many passages hold each term: rarer terms say more about what a question is after."""
 
-    def __init__(self, passages: list[str]) -> None:
-        self.size = max(len(passages), 1)
-        self.frequency = Counter(t for p in passages for t in set(terms(p)))
+    def __init__(self, frequency: Mapping[str, int], size: int) -> None:
+        self.size = max(size, 1)
+        self.frequency = frequency  # term -> passages that hold it (LexicalIndex.document_frequency)
 
     def idf(self, term: str) -> float:
         return math.log(1 + self.size / (1 + self.frequency.get(term, 0)))

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from mgqa import disagreement, ranking, safety, triage, vocabulary
 from mgqa.answer import Answer, build_quotes
-from mgqa.chunking import embedding_text
 from mgqa.embedding import Embedder, load_embedder
 from mgqa.focus import Focus, TermStats, passage_terms
 from mgqa.records import Document
@@ -41,7 +40,7 @@ class KnowledgeBase:
         self.retriever = Retriever(data, mode)
         self.coverage = coverage
         self.triage = triage.load_for(embedder.model_id)  # None for a model the heads weren't trained on: rules only
-        self.terms = TermStats([embedding_text(c) for c in data.chunks])
+        self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.chunks))
         self.titles = ranking.Titles(data.documents, embedder)
 
     @classmethod
@@ -78,15 +77,15 @@ class KnowledgeBase:
 
     def passages(self, question: str, k: int = 8) -> list[Passage]:
         """Ranked passages without any abstention: for evaluation and debugging."""
-        return self._search(question, vocabulary.expand(question))[:k]
+        widened = vocabulary.expand(question)
+        return self._search(widened, self.embedder.encode([widened])[0], self.terms.focus(question))[:k]
 
-    def _search(self, question: str, widened: str, vector=None) -> list[Passage]:
+    def _search(self, widened: str, vector, focus: Focus) -> list[Passage]:
         """The retriever's candidates ranked across documents (titles, headings, the question's focus)."""
-        vector = self.embedder.encode([widened])[0] if vector is None else vector
         candidates = self.retriever.search(widened, vector, self.coverage.candidates)
         if self.retriever.mode != "hybrid":  # dense and bm25 stay pure, as baselines
             return candidates
-        return ranking.rerank(candidates, self.terms.focus(question), self.titles.similarity(vector), self.documents)
+        return ranking.rerank(candidates, focus, self.titles.similarity(vector), self.documents)
 
     def _ask(self, question: object) -> Answer:
         cleaned, problem = safety.clean_question(question)
@@ -98,15 +97,15 @@ class KnowledgeBase:
         strong = safety.needs_strong_caution(cleaned)
         widened = vocabulary.expand(cleaned)
         vector = self.embedder.encode([widened])[0]  # one embedding for retrieval and triage
-        passages = self._search(cleaned, widened, vector=vector)
+        focus = self.terms.focus(cleaned)  # what the question is about: for ranking, coverage and the quotes
+        passages = self._search(widened, vector, focus)
         assessment = self._assess(cleaned, vector)
         if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
             return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
         if rule and assessment and assessment.calm:
             rule = None  # the whole message reads as calm (past, hypothetical, a topic): the wording alone isn't enough
-        covered, reason, missing = self.covers(cleaned, widened, passages)
-        focus = self.terms.focus(cleaned)
+        covered, reason, missing = self.covers(cleaned, widened, passages, focus)
         answering = self._answering(focus, passages) if covered else []
         if covered and not answering:
             covered, missing = False, self._unnamed(focus, passages)
@@ -151,11 +150,12 @@ class KnowledgeBase:
 
         return self.triage.assess(vector, clause_vectors)
 
-    def covers(self, question: str, widened: str, passages: list[Passage]) -> tuple[bool, str, list[str]]:
+    def covers(self, question: str, widened: str, passages: list[Passage], focus: Focus
+               ) -> tuple[bool, str, list[str]]:
         """Whether the best passage really answers: close enough in meaning, and no key term missing.
 
-        `widened` is the question as `vocabulary.expand` widened it. Returns the verdict, the reason, and
-        what the question names that the documents never mention.
+        `widened` is the question as `vocabulary.expand` widened it, `focus` what it is about. Returns the
+        verdict, the reason, and what the question names that the documents never mention.
         """
         if not passages:
             return False, "the index is empty", []
@@ -165,7 +165,7 @@ class KnowledgeBase:
         if missing:
             return False, f"not in the documents: {', '.join(missing)}", missing
         best = max(p.sentence for p in passages)
-        floor = self.coverage.min_topic_sentence if self.terms.focus(question).topic else self.coverage.min_sentence
+        floor = self.coverage.min_topic_sentence if focus.topic else self.coverage.min_sentence
         if best < floor:
             return False, f"best sentence similarity {best:.2f} < {floor}", []
         return True, f"best sentence similarity {best:.2f}", []

@@ -84,6 +84,15 @@ class LexicalIndex:
             raise ValueError(f"the BM25 index holds {bm25.scores['num_docs']} passages, not {size}")
         return cls(bm25, size)
 
+    def document_frequency(self) -> dict[str, int]:
+        """How many passages hold each term, read off the saved score matrix (a column per term; a term that
+        occurs always scores above zero) instead of tokenising every passage again."""
+        if not self.vocabulary:
+            return {}
+        starts = np.asarray(self._bm25.scores["indptr"])
+        return {term: int(starts[column + 1] - starts[column])
+                for term, column in self._bm25.vocab_dict.items() if term}
+
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in terms(query) if t in self.vocabulary]
         if not tokens:
