@@ -114,17 +114,17 @@ def evaluate(kb: KnowledgeBase, cases: list[Case]) -> dict:
     inscope, oos, emergency = by_kind["in_scope"], by_kind["out_of_scope"], by_kind["emergency"]
     disputed = by_kind["disagreement"]
     metrics = {
-        "R@1": _share(ranks, lambda r: r == 1), "R@3": _share(ranks, lambda r: r is not None and r <= 3),
+        "R@1": share(ranks, lambda r: r == 1), "R@3": share(ranks, lambda r: r is not None and r <= 3),
         "MRR": sum(1 / r for r in ranks if r) / len(ranks) if ranks else 0.0,
-        "false_abstention": _share(inscope, lambda r: r["status"] == "not_found"),
-        "oos_abstention": _share(oos, lambda r: r["status"] == "not_found"),
-        "near_miss_abstention": _share([r for r in oos if r["near_miss"]], lambda r: r["status"] == "not_found"),
-        "emergency_recall": _share(emergency, lambda r: r["status"] == "urgent"),
+        "false_abstention": share(inscope, lambda r: r["status"] == "not_found"),
+        "oos_abstention": share(oos, lambda r: r["status"] == "not_found"),
+        "near_miss_abstention": share([r for r in oos if r["near_miss"]], lambda r: r["status"] == "not_found"),
+        "emergency_recall": share(emergency, lambda r: r["status"] == "urgent"),
         "false_alarms": sum(r["status"] == "urgent" for r in inscope + oos),
     }
     if disputed:
-        metrics["both_sides"] = _share(disputed, lambda r: r["sides"] >= 2)
-        metrics["disagreement_flagged"] = _share(disputed, lambda r: r["flagged"] > 0)
+        metrics["both_sides"] = share(disputed, lambda r: r["sides"] >= 2)
+        metrics["disagreement_flagged"] = share(disputed, lambda r: r["flagged"] > 0)
     counts = {k: len(v) for k, v in by_kind.items() if v or k != "disagreement"}
     return {"metrics": metrics, "counts": counts, "rows": rows, "passed": meets_targets(metrics, counts)}
 
@@ -137,7 +137,8 @@ def meets_targets(metrics: dict, counts: dict | None = None) -> bool:
                if name in metrics and counts.get(_MEASURED_ON.get(name, ""), 1))
 
 
-def _share(items: list, test) -> float:
+def share(items: list, test) -> float:
+    """The fraction of items that pass test (0 for none)."""
     return sum(1 for i in items if test(i)) / len(items) if items else 0.0
 
 

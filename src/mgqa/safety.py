@@ -209,7 +209,7 @@ _SAFETY_INFO = re.compile(r"\b(?:emergency|call (?:a|your) (?:doctor|physician)|
 def harmful_when_urgent(quote) -> bool:
     """A quote that must not follow an emergency notice: anything but safety information (toxicity, when to get
     care), and never a dose or amount, a product or an advert."""
-    return quote.promotional or bool(_DOSE.search(quote.text)) or not _SAFETY_INFO.search(quote.text)
+    return quote.promotional or names_a_dose(quote.text) or not _SAFETY_INFO.search(quote.text)
 
 
 def names_a_dose(text: str) -> bool:
