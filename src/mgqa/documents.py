@@ -24,11 +24,12 @@ from mgqa.html_text import html_text, web_url
 from mgqa.markdown_text import markdown_text
 from mgqa.metadata import META_KEYS, SIDECAR_SUFFIX, load_yaml, read_sidecar, sidecar_path
 from mgqa.records import Document, Metadata
+from mgqa.settings import Settings
 from mgqa.sources import SOURCES_FILE, Source, classify, publisher_type, read_sources
 from mgqa.text_header import read_header
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
-DEFAULT_MAX_BYTES = 20_000_000
+DEFAULT_MAX_BYTES = Settings.max_file_bytes  # the one default: MGQA_MAX_FILE_BYTES overrides it
 # pypdf logs every oddity of a damaged file; the one-line reason in our warning is enough, and
 # an application that configures logging still sees them
 logging.getLogger("pypdf").addHandler(logging.NullHandler())

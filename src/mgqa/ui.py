@@ -27,7 +27,7 @@ from mgqa.kb import KnowledgeBase
 from mgqa.settings import Settings
 from mgqa.source_view import add_source_route
 from mgqa.store import StoreError
-from mgqa.uploads import UPLOAD_MAX_BYTES, UploadError, add_uploads, safe_filename
+from mgqa.uploads import UploadError, add_uploads, safe_filename
 
 if TYPE_CHECKING:
     import fastapi
@@ -100,7 +100,8 @@ class Library:
         if not self._rebuilding.acquire(blocking=False):
             raise BuildError("a rebuild is already running: wait for it to finish, then try again")
         try:
-            added = add_uploads(uploads, self.settings.docs_dir, replace=replace_existing) if uploads else []
+            added = add_uploads(uploads, self.settings.docs_dir, self.settings.max_file_bytes,
+                                replace=replace_existing) if uploads else []
             report = build(self._settings(), embedder=self.kb.embedder, progress=progress)
             report = self._drop_skipped_uploads(report, [line.split(" ", 1)[0] for line in added])
             if report.changed:
@@ -232,7 +233,8 @@ def _kb_tab(gr, library: Library, admin_password: str | None, upload_token: str,
         unlock = gr.Button("Unlock", elem_id="mgqa-unlock", scale=1)
     unlocked = gr.HTML(elem_id="mgqa-unlocked")
     with gr.Column(visible=False) as admin:
-        limit = f"up to {UPLOAD_MAX_BYTES // 1_000_000} MB and {library.settings.max_passages:,} passages each"
+        settings = library.settings
+        limit = f"up to {settings.max_file_bytes // 1_000_000} MB and {settings.max_passages:,} passages each"
         files = gr.File(label=f"Documents to add ({', '.join(documents.SUPPORTED)}; {limit})",
                         file_count="multiple", file_types=list(documents.SUPPORTED), type="filepath",
                         elem_id="mgqa-upload", height=160)
@@ -344,7 +346,7 @@ def create_app(library: Library, admin_password: str | None = None, queue_size: 
     app = gr.mount_gradio_app(
         app, demo, path="/", footer_links=["api"], run_history=False,
         show_error=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
-        max_file_size=UPLOAD_MAX_BYTES, theme=page.theme(gr), css=page.CSS, js=page.SCRIPT)
+        max_file_size=library.settings.max_file_bytes, theme=page.theme(gr), css=page.CSS, js=page.SCRIPT)
     # Gradio checks that a file named in a request was uploaded through it only once `launch()` has set this;
     # a mounted app never launches, and without the check any client could have any server file copied out.
     demo.has_launched = True

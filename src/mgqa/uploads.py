@@ -17,7 +17,6 @@ from mgqa import documents
 from mgqa.documents import DocumentError
 from mgqa.errors import MgqaError
 
-UPLOAD_MAX_BYTES = 20_000_000
 BACKUP_DIR = ".backup"  # hidden: never indexed
 
 
@@ -38,7 +37,7 @@ def safe_filename(name: str) -> str:
     return f"{clean}.{ext}"
 
 
-def add_uploads(paths: Sequence[str], docs_dir: Path, max_bytes: int = UPLOAD_MAX_BYTES,
+def add_uploads(paths: Sequence[str], docs_dir: Path, max_bytes: int = documents.DEFAULT_MAX_BYTES,
                 replace: bool = False) -> list[str]:
     """Check every upload reads as a document, then copy them all into docs_dir; nothing is copied if one fails.
 
