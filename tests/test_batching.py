@@ -13,14 +13,15 @@ from mgqa.batching import DIRECT_FROM, MicroBatcher
 QUESTIONS = [f"does magnesium help question {n}" for n in range(12)]
 
 
-def ask_together(batcher: MicroBatcher, questions: list[str]) -> list[object]:
+def ask_together(batcher: MicroBatcher, questions: list[str], states: bool = False) -> list[object]:
     results: list[object] = [None] * len(questions)
     start = threading.Barrier(len(questions))
 
     def one(n: int) -> None:
         start.wait()
         try:
-            results[n] = batcher.encode([questions[n]])
+            call = batcher.encode_states if states else batcher.encode
+            results[n] = call([questions[n]])
         except Exception as err:  # noqa: BLE001 - the test looks at what each caller got
             results[n] = err
 
@@ -68,3 +69,21 @@ def test_an_empty_call_needs_no_model():
 def test_a_lone_question_is_answered_at_once(wait):
     batcher = MicroBatcher(FakeEmbedder(), wait=wait)
     assert batcher.encode(["alone"]).shape == (1, 64)
+
+
+class StatesEmbedder(FakeEmbedder):
+    """A fake that also gives per-token states, as the bundled model's embedders do for the triage."""
+
+    def encode_states(self, texts):
+        return self.encode(texts), [np.full((len(text.split()), 2), len(text), np.float32) for text in texts]
+
+
+def test_the_triage_states_are_pooled_too_and_each_question_gets_its_own():
+    # with the triage on, the app's asks come as encode_states: they must still share model calls
+    inner = StatesEmbedder()
+    batcher = MicroBatcher(inner, wait=0.2)
+    results = ask_together(batcher, QUESTIONS, states=True)
+    for question, (vectors, states) in zip(QUESTIONS, results, strict=True):
+        np.testing.assert_allclose(vectors, FakeEmbedder().encode([question]), rtol=1e-6)
+        assert len(states) == 1 and states[0].shape == (len(question.split()), 2) and states[0][0, 0] == len(question)
+    assert inner.calls < len(QUESTIONS)

@@ -157,3 +157,17 @@ def test_a_cold_ask_on_the_fast_path_never_imports_torch(onnx_embedder, real_set
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert '"status": "answered"' in done.stdout
+
+
+@pytest.mark.model
+def test_both_paths_give_the_triage_the_same_states(onnx_embedder, real_embedder):
+    # the triage reads the states going into the last layer; the fast path must give the ones torch gives,
+    # from the same run as the vectors retrieval uses
+    texts = ["he collapsed and won't wake up, can magnesium help?", "magnesium", VARIED[0]]
+    fast_vectors, fast = onnx_embedder.encode_states(texts)
+    slow_vectors, slow = real_embedder.encode_states(texts)
+    assert np.allclose(fast_vectors, onnx_embedder.encode(texts), atol=1e-6)
+    assert np.allclose(fast_vectors, slow_vectors, atol=1e-5)
+    for mine, theirs, text in zip(fast, slow, texts, strict=True):
+        assert mine.shape == theirs.shape == (len(onnx_embedder._tokenizer.encode(text).ids), 384)
+        assert np.allclose(mine, theirs, atol=1e-4)

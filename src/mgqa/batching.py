@@ -50,6 +50,15 @@ class MicroBatcher:
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if progress or not texts or len(texts) >= DIRECT_FROM:
             return self.embedder.encode(texts, progress=progress)
+        return self._pooled(texts)[0]
+
+    def encode_states(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors and the triage's states, pooled like `encode` (the states come from the same model run)."""
+        if not texts or len(texts) >= DIRECT_FROM:
+            return self.embedder.encode_states(texts)
+        return self._pooled(texts)
+
+    def _pooled(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray] | None]:
         self._start()
         done: Future = Future()
         self._pending.put((list(texts), done))
@@ -77,12 +86,17 @@ class MicroBatcher:
         texts = [text for request, _ in batch for text in request]
         self.calls += 1
         try:
-            vectors = self.embedder.encode(texts)
+            # with the states when the model gives them: one run serves retrieval and triage alike
+            if hasattr(self.embedder, "encode_states"):
+                vectors, states = self.embedder.encode_states(texts)
+            else:
+                vectors, states = self.embedder.encode(texts), None
         except BaseException as err:  # every waiting question gets the error, the worker lives on
             for _, done in batch:
                 done.set_exception(err)
             return
         first = 0
         for request, done in batch:
-            done.set_result(vectors[first:first + len(request)])
-            first += len(request)
+            end = first + len(request)
+            done.set_result((vectors[first:end], states[first:end] if states is not None else None))
+            first = end

@@ -112,5 +112,20 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
+    def encode_states(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The vectors of a few texts and each text's states going into the encoder's last layer
+        ([tokens, dim]), as the fast path gives them (the triage reads them)."""
+        import torch
+
+        vectors = self.encode(texts)
+        if not texts:
+            return vectors, []
+        transformer = self.model[0]
+        features = transformer.preprocess(list(texts))
+        with torch.no_grad():
+            hidden = transformer.auto_model(**features, output_hidden_states=True).hidden_states[-2]
+        lengths = features["attention_mask"].sum(1).tolist()
+        return vectors, [hidden[row, :n].numpy() for row, n in enumerate(lengths)]
+
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -39,7 +39,8 @@ class KnowledgeBase:
         self.embedder = embedder
         self.retriever = Retriever(data, mode)
         self.coverage = coverage
-        self.triage = triage.load_for(embedder.model_id)  # None for a model the heads weren't trained on: rules only
+        # None (rules only) for a model the triage wasn't trained on, or an embedder that can't give its states
+        self.triage = triage.load_for(embedder.model_id) if hasattr(embedder, "encode_states") else None
         self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.chunks))
         self.titles = ranking.Titles(data.documents, embedder)
 
@@ -96,10 +97,14 @@ class KnowledgeBase:
         rule = safety.triage(cleaned)
         strong = safety.needs_strong_caution(cleaned)
         widened = vocabulary.expand(cleaned)
-        vector = self.embedder.encode([widened])[0]  # one embedding for retrieval and triage
+        if self.triage is None:
+            vector, states = self.embedder.encode([widened])[0], None
+        else:  # one encoder run for retrieval and triage
+            vectors, states = self.embedder.encode_states([widened])
+            vector, states = vectors[0], states[0]
         focus = self.terms.focus(cleaned)  # what the question is about: for ranking, coverage and the quotes
         passages = self._search(widened, vector, focus)
-        assessment = self._assess(cleaned, vector)
+        assessment = self._assess(cleaned, states)
         if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
             return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
@@ -140,15 +145,15 @@ class KnowledgeBase:
     def _caution(self, quotes: list, strong: bool) -> str:
         return safety.caution_note([(q.publisher, q.publisher_type) for q in quotes], strong)
 
-    def _assess(self, question: str, vector) -> triage.Assessment | None:
+    def _assess(self, question: str, states) -> triage.Assessment | None:
         if self.triage is None:
             return None
 
-        def clause_vectors():
+        def clause_states():
             parts = [vocabulary.expand(c) for c in triage.clauses(question)]
-            return self.embedder.encode(parts) if parts else []
+            return self.embedder.encode_states(parts)[1] if parts else []
 
-        return self.triage.assess(vector, clause_vectors)
+        return self.triage.assess(states, clause_states)
 
     def covers(self, question: str, widened: str, passages: list[Passage], focus: Focus
                ) -> tuple[bool, str, list[str]]:

@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 2  # bump when export() changes what it writes: older cached exports are then ignored
+EXPORT_VERSION = 3  # bump when export() changes what it writes: older cached exports are then ignored
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PARALLEL_FROM = 8  # batches in one encode call from which a build-sized job runs whole batches side by side
 GRAPH, WEIGHTS = "model.onnx", "model.onnx.data"  # the weights apart: onnxruntime maps them instead of parsing
+OUTPUTS = ("sentence_embedding", "last_layer_input")  # the second feeds the triage's own copy of the last layer
 
 
 class Unavailable(Exception):
@@ -86,6 +87,9 @@ class OnnxEmbedder:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # its notes about unused initialisers are noise to a person asking
         options.intra_op_num_threads = threads
+        # Its threads otherwise spin for a while after each run, holding the cores the numpy work right after
+        # it needs (the triage layer's products took 10x longer on 2 cores while they spun).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return onnxruntime.InferenceSession(str(self._onnx_file), options, providers=["CPUExecutionProvider"])
 
     @property
@@ -104,7 +108,7 @@ class OnnxEmbedder:
         batches = [order[start:start + self.batch_size] for start in range(0, len(order), self.batch_size)]
         if len(batches) < PARALLEL_FROM or self.workers == 1:  # a question: one run, split across the cores
             for rows in _bar(batches, progress):
-                out[rows] = self._run(self._session, [encodings[i] for i in rows])
+                out[rows] = self._run(self._session, [encodings[i] for i in rows])[0]
             return out
         from concurrent.futures import ThreadPoolExecutor
 
@@ -114,13 +118,22 @@ class OnnxEmbedder:
         session = self._open(threads=1)
         # onnxruntime lets go of the GIL while it runs, so threads really do share the cores
         with ThreadPoolExecutor(self.workers) as pool:
-            done = pool.map(lambda rows: self._run(session, [encodings[i] for i in rows]), batches)
+            done = pool.map(lambda rows: self._run(session, [encodings[i] for i in rows])[0], batches)
             for rows, vectors in zip(batches, _bar(done, progress, len(batches))):
                 out[rows] = vectors
         return out
 
+    def encode_states(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The vectors of a few texts (a question, its clauses) and each text's states going into the last
+        layer ([tokens, dim]), from the same run: what the triage reads, at no extra encoder cost."""
+        if not texts:
+            return self.encode(texts), []
+        encodings = self._tokenizer.encode_batch(list(texts))
+        vectors, states = self._run(self._session, encodings, OUTPUTS)
+        return vectors, [states[row, :len(enc.ids)] for row, enc in enumerate(encodings)]
+
     @staticmethod
-    def _run(session, encodings: list) -> np.ndarray:
+    def _run(session, encodings: list, outputs: Sequence[str] = OUTPUTS[:1]) -> list[np.ndarray]:
         import numpy as np
 
         width = max(len(e.ids) for e in encodings)
@@ -130,7 +143,7 @@ class OnnxEmbedder:
             feeds["input_ids"][row, :n] = enc.ids
             feeds["attention_mask"][row, :n] = enc.attention_mask
             feeds["token_type_ids"][row, :n] = enc.type_ids
-        return session.run(None, feeds)[0]
+        return session.run(list(outputs), feeds)
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=False).ids)
@@ -218,23 +231,25 @@ def _trace(model_dir: Path, folder: Path) -> None:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(wrapped, example, str(traced), input_names=list(INPUTS),
-                          output_names=["sentence_embedding"], opset_version=17, dynamo=False,
-                          dynamic_axes={**axes, "sentence_embedding": {0: "batch"}})
-        expected = wrapped(*example).numpy()
+                          output_names=list(OUTPUTS), opset_version=17, dynamo=False,
+                          dynamic_axes={**axes, OUTPUTS[0]: {0: "batch"}, OUTPUTS[1]: {0: "batch", 1: "tokens"}})
+        expected = [output.numpy() for output in wrapped(*example)]
     onnx.save_model(onnx.load_model(str(traced)), str(folder / GRAPH), save_as_external_data=True,
                     all_tensors_to_one_file=True, location=WEIGHTS, size_threshold=1024)
     traced.unlink()
     _check(folder / GRAPH, dict(zip(INPUTS, (t.numpy() for t in example))), expected)
 
 
-def _check(onnx_file: Path, feeds: dict, expected: np.ndarray) -> None:
-    """Refuse an export whose vectors differ from torch's on the example batch."""
+def _check(onnx_file: Path, feeds: dict, expected: list[np.ndarray]) -> None:
+    """Refuse an export whose vectors or states differ from torch's on the example batch."""
     import numpy as np
     import onnxruntime
 
-    got = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
-    if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-5):
-        raise Unavailable("the ONNX export does not reproduce the model's vectors")
+    got = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"]).run(list(OUTPUTS), feeds)
+    # unit vectors to 1e-5; the states (values up to ~10) to the same relative precision
+    for mine, theirs, atol in zip(got, expected, (1e-5, 1e-4), strict=True):
+        if mine.shape != theirs.shape or not np.allclose(mine, theirs, atol=atol):
+            raise Unavailable("the ONNX export does not reproduce the model's vectors")
 
 
 def _Pooled(model):  # noqa: N802 - builds a torch module class, which only exists once torch is imported
@@ -248,11 +263,12 @@ def _Pooled(model):  # noqa: N802 - builds a torch module class, which only exis
             self.model = model
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            tokens = self.model(input_ids=input_ids, attention_mask=attention_mask,
-                                token_type_ids=token_type_ids).last_hidden_state
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                             output_hidden_states=True)
+            tokens = out.last_hidden_state
             weights = attention_mask.unsqueeze(-1).to(tokens.dtype)
             mean = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2, dim=1)
+            return torch.nn.functional.normalize(mean, p=2, dim=1), out.hidden_states[-2]
 
     return Pooled()
 
