@@ -60,8 +60,16 @@ def figures(text: str, units: set[str]) -> list[_Figure]:
     return out
 
 
+# "how many hours", "how much mg": the question names the unit it wants, whatever else it says
+_NAMED_UNIT = re.compile(rf"\bhow (?:many|much)\s+({'|'.join(sorted(_UNITS, key=len)[::-1])})(?![a-z])", re.I)
+
+
 def asked(question: str) -> tuple[str, set[str]] | None:
     """The quantity a question asks for and the units that state it, or None."""
+    named = _NAMED_UNIT.search(question)
+    if named:
+        unit = _UNITS[named.group(1).lower()]
+        return next(((name, units) for _, units, name in reversed(_ASKS) if unit in units), (unit, {unit}))
     for pattern, units, name in _ASKS:
         if pattern.search(question):
             return name, units
