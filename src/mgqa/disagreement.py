@@ -109,7 +109,7 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
         return quotes, find(question, quotes) if quotes else []
     wanted = asked(question)
     quoted = {q.doc_id for q in quotes}
-    if wanted:
+    if wanted and not find(question, quotes):  # the quotes don't already disagree: look for the other side
         values = {(f.low, f.high) for q in quotes if (f := _claim_of(q, wanted[1]))}
         for passage in answering:
             if passage.chunk.doc_id in quoted:
