@@ -42,3 +42,10 @@ def test_the_knowledge_base_withholds_a_close_answer_the_score_rejects(real_kb):
     answer = real_kb.ask("how much turmeric should i take a day for nerve pain")
     assert answer.status == "not_found"
     assert real_kb.ask("How much magnesium should I take for nerve pain?").status == "answered"
+
+
+def test_an_amount_counts_only_in_a_sentence_that_names_the_subject(kb):
+    # the documents state "310 to 420 mg of magnesium", never an amount of kidney anything
+    at = NAMES.index("amount_missing")
+    assert kb.answerability_features("How many mg of magnesium do adults take each day?")[at] == 0.0
+    assert kb.answerability_features("How many mg of magnesium is safe with kidney disease?")[at] == 1.0

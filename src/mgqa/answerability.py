@@ -50,14 +50,25 @@ def features(question: str, focus: Focus, passages: list[Passage], documents: di
     unaddressed = [w for t, w in focus.weights.items() if not any(focus.addressed(t, n) for n in near)]
     wanted = disagreement.asked(question)
     amount_missing = 0.0
-    if wanted and _HOW_MUCH.search(question):  # asked outright, and no figure of that kind in the quoted passage
-        amount_missing = 0.0 if disagreement.figures(quoted.chunk.text, wanted[1]) else 1.0
+    if wanted and _HOW_MUCH.search(question):  # asked outright: a figure of that kind next to the asked subject
+        amount_missing = 0.0 if _states_amount_of(quoted, doc.text, focus, wanted[1]) else 1.0
     return np.array([
         top, quoted.sentence, quoted.dense, quoted.sentence - float(np.median(scores)), top - quoted.sentence,
         focus.coverage(named[rank]), focus.coverage(passage_terms(sentence_text)),
         max(unaddressed, default=0.0) / math.log(1 + stats.size), amount_missing, float(focus.topic),
         math.log1p(len(focus.weights)), math.log1p(rank),
     ], dtype=np.float32)
+
+
+def _states_amount_of(p: Passage, text: str, focus: Focus, units: set[str]) -> bool:
+    """Whether a sentence of the passage states a figure in those units and names the question's subject (its
+    medicines, nutrients and conditions, else its rarest focus term): kale's magnesium is not spinach's."""
+    subject = set(focus.required) or ({max(focus.weights, key=focus.weights.get)} if focus.weights else set())
+    for a, b in p.chunk.sentences:
+        sentence = text[a:b]
+        if disagreement.figures(sentence, units) and all(focus.addressed(t, passage_terms(sentence)) for t in subject):
+            return True
+    return False
 
 
 def _named(p: Passage, documents: dict[str, Document]) -> set[str]:
