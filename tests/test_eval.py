@@ -131,3 +131,10 @@ def test_a_dose_for_another_subject_is_not_answered_with_the_magnesium_dose(real
     assert all("gabapentin" in q.text.lower() for q in answer.quotes)
     assert answer.status != "answered" or not any(safety.names_a_dose(q.text) for q in answer.quotes
                                                   if "gabapentin" not in q.text.lower())
+
+
+def test_the_table_marks_no_target_missed_on_a_kind_the_set_does_not_hold():
+    result = {"counts": {"in_scope": 2, "out_of_scope": 1, "emergency": 0},
+              "metrics": {"R@1": 1.0, "emergency_recall": 0.0, "false_alarms": 0}, "passed": True}
+    shown = evaluation.table("library", "hybrid", result)
+    assert "MISSED" not in shown and "emergency_recall" in shown
