@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fakes import FakeEmbedder, write
@@ -80,3 +82,22 @@ def test_agreeing_figures_are_no_disagreement():
     assert disagreement.figures("take 350 mg a day", {"mg"})[0].text == "350 mg"
     assert disagreement.asked("how many mm per day do nerves regrow")[0] == "rate"
     assert disagreement.asked("what foods have magnesium") is None
+
+
+def test_quotes_that_already_disagree_keep_both_sides(library, tmp_path):
+    """The other side is brought in only when the quotes don't already state different figures: a third figure
+    must not push out one of two sides (it did, on "how much magnesium does a grown man need daily")."""
+    question = "How much magnesium from supplements can adults take a day?"
+    quotes = [q for q in library.ask(question).quotes if q.doc_id in ("agency", "shop")][:2]
+    best = library.passages(question)[0]  # the same passage, as a third document stating a third figure
+    source = library.documents[best.chunk.doc_id]
+    text = source.text.replace("350", "420").replace("400 to 800", "420")
+    documents = {**library.documents, "clinic": replace(source, doc_id="clinic", text=text)}
+    clinic = replace(best, chunk=replace(best.chunk, doc_id="clinic"))
+    kept, found = disagreement.with_both_sides(question, quotes, [clinic], documents, False, limit=2)
+    assert {q.doc_id for q in kept} == {"agency", "shop"} and found
+
+
+def test_a_unit_the_question_names_is_the_quantity_asked():
+    assert disagreement.asked("how many hours of sleep should i get")[0] == "time"
+    assert disagreement.asked("how many mg of magnesium in a capsule")[0] == "dose"

@@ -60,6 +60,19 @@ def test_the_issue_targets_are_met(result):
     assert measured["passed"], f"{path.name}: {measured['metrics']}"
 
 
+NEARMISS = ROOT / "eval" / "nearmiss.jsonl"
+# "How much X" and other near misses with in-scope controls (README: Evaluation), as measured with the calibrated
+# abstention score (0.386 before it); never tuned on.
+NEARMISS_FLOORS = {"oos_abstention": 0.5, "R@1": 0.8, "R@3": 0.9}
+
+
+def test_near_misses_are_refused_at_least_as_often_as_measured(real_kb):
+    measured = evaluation.evaluate(real_kb, evaluation.load_cases(NEARMISS))["metrics"]
+    for name, floor in NEARMISS_FLOORS.items():
+        assert measured[name] >= floor - 1e-9, f"nearmiss: {name} {measured[name]:.3f} worse than {floor}"
+    assert measured["false_abstention"] == 0.0
+
+
 TRIAGE_BLIND = ROOT / "eval" / "triage_blind.jsonl"
 # The frozen blind triage set (written by a helper who saw neither code nor training data), as measured on its
 # fifth run, after the fifth change (the fine-tuned triage layer; README: Emergency triage); never tuned on.
@@ -117,3 +130,10 @@ def test_a_dose_for_another_subject_is_not_answered_with_the_magnesium_dose(real
     assert all("gabapentin" in q.text.lower() for q in answer.quotes)
     assert answer.status != "answered" or not any(safety.names_a_dose(q.text) for q in answer.quotes
                                                   if "gabapentin" not in q.text.lower())
+
+
+def test_the_table_marks_no_target_missed_on_a_kind_the_set_does_not_hold():
+    result = {"counts": {"in_scope": 2, "out_of_scope": 1, "emergency": 0},
+              "metrics": {"R@1": 1.0, "emergency_recall": 0.0, "false_alarms": 0}, "passed": True}
+    shown = evaluation.table("library", "hybrid", result)
+    assert "MISSED" not in shown and "emergency_recall" in shown

@@ -12,7 +12,7 @@ from mgqa.retrieval import Passage
 
 STATUSES = ("answered", "not_found", "urgent", "invalid")
 MAX_QUOTES = 3
-ANSWERS_MARGIN = 0.15  # another document "answers" too when its best sentence is this close to the best one
+ANSWERS_MARGIN = 0.3  # another document "answers" too when its best sentence is this close to the best one (README)
 MIN_STATEMENT_WORDS = 8  # below this, a passage of questions and lead-ins is not quoted as an answer
 LEAD_IN_MARGIN = 0.1  # how much closer a lead-in sentence must be to win the highlight over a content sentence
 

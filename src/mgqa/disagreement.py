@@ -60,8 +60,16 @@ def figures(text: str, units: set[str]) -> list[_Figure]:
     return out
 
 
+# "how many hours", "how much mg": the question names the unit it wants, whatever else it says
+_NAMED_UNIT = re.compile(rf"\bhow (?:many|much)\s+({'|'.join(sorted(_UNITS, key=len)[::-1])})(?![a-z])", re.I)
+
+
 def asked(question: str) -> tuple[str, set[str]] | None:
     """The quantity a question asks for and the units that state it, or None."""
+    named = _NAMED_UNIT.search(question)
+    if named:
+        unit = _UNITS[named.group(1).lower()]
+        return next(((name, units) for _, units, name in reversed(_ASKS) if unit in units), (unit, {unit}))
     for pattern, units, name in _ASKS:
         if pattern.search(question):
             return name, units
@@ -101,7 +109,7 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
         return quotes, find(question, quotes) if quotes else []
     wanted = asked(question)
     quoted = {q.doc_id for q in quotes}
-    if wanted:
+    if wanted and not find(question, quotes):  # the quotes don't already disagree: look for the other side
         values = {(f.low, f.high) for q in quotes if (f := _claim_of(q, wanted[1]))}
         for passage in answering:
             if passage.chunk.doc_id in quoted:

@@ -171,7 +171,8 @@ def table(name: str, mode: str, result: dict) -> str:
     for metric, value in result["metrics"].items():
         target = TARGETS.get(metric)
         shown = f"{value}" if isinstance(value, int) else f"{value:.3f}"
-        if target and (target[1] != 0.0 or metric == "false_alarms"):
+        measured = result["counts"].get(_MEASURED_ON.get(metric, ""), 1)  # a set without that kind can't miss it
+        if target and measured and (target[1] != 0.0 or metric == "false_alarms"):
             op, bound = target
             ok = value >= bound if op == ">=" else value <= bound
             lines.append(f"  {metric:22s} {shown:>7s}   target {op} {bound}  {'ok' if ok else 'MISSED'}")

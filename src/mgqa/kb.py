@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgqa import disagreement, ranking, safety, triage, vocabulary
+from mgqa import answerability, disagreement, ranking, safety, triage, vocabulary
 from mgqa.answer import Answer, build_quotes
 from mgqa.embedding import Embedder, load_embedder
 from mgqa.focus import Focus, TermStats, passage_terms
@@ -43,6 +43,8 @@ class KnowledgeBase:
         self.triage = triage.load_for(embedder.model_id) if hasattr(embedder, "encode_states") else None
         self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.chunks))
         self.titles = ranking.Titles(data.documents, embedder)
+        # None for a model the scores weren't trained on: the rules alone decide (scripts/train_answerability.py)
+        self.answerability = answerability.load_for(embedder.model_id)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -81,6 +83,14 @@ class KnowledgeBase:
         widened = vocabulary.expand(question)
         return self._search(widened, self.embedder.encode([widened])[0], self.terms.focus(question))[:k]
 
+    def answerability_features(self, question: str):
+        """The calibrated abstention's features for a question (what scripts/train_answerability.py learns from)."""
+        cleaned, _ = safety.clean_question(question)
+        widened = vocabulary.expand(cleaned)
+        focus = self.terms.focus(cleaned)
+        passages = self._search(widened, self.embedder.encode([widened])[0], focus)
+        return answerability.features(cleaned, focus, passages, self.documents, self.terms)
+
     def _search(self, widened: str, vector, focus: Focus) -> list[Passage]:
         """The retriever's candidates ranked across documents (titles, headings, the question's focus)."""
         candidates = self.retriever.search(widened, vector, self.coverage.candidates)
@@ -111,6 +121,8 @@ class KnowledgeBase:
         if rule and assessment and assessment.calm:
             rule = None  # the whole message reads as calm (past, hypothetical, a topic): the wording alone isn't enough
         covered, reason, missing = self.covers(cleaned, widened, passages, focus)
+        if covered and self.answerability is not None:
+            covered, reason = self._answerable(cleaned, focus, passages)
         answering = self._answering(focus, passages) if covered else []
         if covered and not answering:
             covered, missing = False, self._unnamed(focus, passages)
@@ -164,16 +176,24 @@ class KnowledgeBase:
         """
         if not passages:
             return False, "the index is empty", []
-        if not vocabulary.shares_words(widened, self.retriever.lexical.vocabulary):
-            return False, "no word of the question (nor a synonym) is in the documents", []
-        missing = vocabulary.missing_subjects(question, self.retriever.lexical.vocabulary)
-        if missing:
-            return False, f"not in the documents: {', '.join(missing)}", missing
+        if not focus.topic:  # a one- or two-word topic gets the best passages; the calibrated score judges them
+            if not vocabulary.shares_words(widened, self.retriever.lexical.vocabulary):
+                return False, "no word of the question (nor a synonym) is in the documents", []
+            missing = vocabulary.missing_subjects(question, self.retriever.lexical.vocabulary)
+            if missing:
+                return False, f"not in the documents: {', '.join(missing)}", missing
         best = max(p.sentence for p in passages)
         floor = self.coverage.min_topic_sentence if focus.topic else self.coverage.min_sentence
         if best < floor:
             return False, f"best sentence similarity {best:.2f} < {floor}", []
         return True, f"best sentence similarity {best:.2f}", []
+
+    def _answerable(self, question: str, focus: Focus, passages: list[Passage]) -> tuple[bool, str]:
+        """The calibrated verdict on whether the passage that would be quoted answers (README: Abstention)."""
+        model = self.answerability
+        p = model.probability(answerability.features(question, focus, passages, self.documents, self.terms))
+        verdict = "<" if p < model.threshold else ">="
+        return p >= model.threshold, f"answerability {p:.2f} {verdict} {model.threshold:.2f}"
 
     def _answering(self, focus: Focus, passages: list[Passage]) -> list[Passage]:
         """The passages that name what the question is about: every medicine, nutrient or condition it names,

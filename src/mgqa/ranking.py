@@ -44,10 +44,11 @@ class Titles:
 
 
 def rerank(passages: list[Passage], focus: Focus, title_similarity: dict[str, float],
-           documents: dict[str, Document], weights: Weights = WEIGHTS) -> list[Passage]:
+           documents: dict[str, Document], weights: Weights | None = None) -> list[Passage]:
     """The candidates re-scored and sorted, best first; each passage's score is replaced by the fused one."""
     if not passages:
         return []
+    weights = weights or WEIGHTS  # read at call time: benchmarks/fusion_sweep.py sets it
     top_lexical = max(max(p.lexical for p in passages), 1e-9)
     scored = []
     for p in passages:

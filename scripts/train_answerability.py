@@ -1,0 +1,157 @@
+"""Train the calibrated abstention: does the passage that would be quoted answer the question?
+
+    .venv/bin/python scripts/train_answerability.py --library ../shared/library/docs \\
+        --sources tests/fixtures/library_sources.yaml --nfcorpus ../shared/benchmarks/nfcorpus/nfcorpus.zip
+    # writes src/mgqa/answerability_model.npz
+
+Development data only, no hand labels beyond the question sets' own kinds: eval/library_questions.jsonl over the
+library and the seed (in-scope and disagreement questions answer, out-of-scope near misses don't) and the NFCorpus
+dev split over its first 1,000 abstracts and the seed (every query with a relevant abstract there answers). The
+model is a logistic regression on `mgqa.answerability.features`, trained on the questions the rules let through
+(it judges after them); its regularisation is picked by 5-fold cross-validation and its threshold on the
+out-of-fold probabilities: the highest at which the model adds at most MAX_ADDED false abstentions on each source
+(rules and model together at most MAX_FALSE_ABSTENTION). The seed question sets and the NFCorpus test split are
+never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from mgqa import answerability, evaluation  # noqa: E402
+from mgqa.build import build, build_from_folders  # noqa: E402
+from mgqa.embedding import load_embedder  # noqa: E402
+from mgqa.kb import KnowledgeBase  # noqa: E402
+from mgqa.settings import Settings  # noqa: E402
+
+MAX_FALSE_ABSTENTION = 0.05  # the issue's target, rules and model together
+MAX_ADDED = 0.02  # what the model alone may add on each source: headroom for collections it never saw
+GRID_C = (0.03, 0.1, 0.3, 1.0)
+NFCORPUS_DOCS = 1000
+
+
+def library_rows() -> list[dict]:
+    rows = []
+    for case in evaluation.load_cases(ROOT / "eval" / "library_questions.jsonl"):
+        if case.kind in ("in_scope", "out_of_scope", "disagreement"):
+            rows.append({"source": "library", "question": case.question, "answers": int(case.kind != "out_of_scope")})
+    return rows
+
+
+def nfcorpus_rows(archive: Path) -> list[dict]:
+    from nfcorpus_eval import read_archive
+
+    _, queries, qrels = read_archive(archive, NFCORPUS_DOCS, "dev")
+    return [{"source": "nfcorpus-dev", "question": queries[q], "answers": 1} for q in sorted(qrels)]
+
+
+def nfcorpus_index(archive: Path, work: Path, settings: Settings, embedder) -> KnowledgeBase:
+    import shutil
+
+    from nfcorpus_eval import PREFIX, read_archive
+
+    corpus, _, _ = read_archive(archive, NFCORPUS_DOCS, "dev")
+    docs = work / "nfcorpus-docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    for row in corpus:
+        (docs / f"{PREFIX}{row['_id']}.txt").write_text(f"{row['title']}\n\n{row['text']}\n", encoding="utf-8")
+    nf = Settings.from_env(docs_dir=docs, index_dir=work / "nfcorpus-index", model=settings.model)
+    build(nf, embedder)
+    return KnowledgeBase.load(settings=nf, embedder=embedder)
+
+
+def measure(kb: KnowledgeBase, rows: list[dict]) -> None:
+    """Each row's features and the rules' verdict (the knowledge base with no calibrated score)."""
+    kb.answerability = None
+    for row in rows:
+        row["status"] = kb.ask(row["question"]).status
+        row["x"] = kb.answerability_features(row["question"]).tolist()
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, strata: np.ndarray, c: float) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    p = np.zeros(len(y))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, strata):
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x[train], y[train])
+        p[test] = model.predict_proba(x[test])[:, 1]
+    return p
+
+
+def threshold_for(p: np.ndarray, rows: list[dict]) -> float:
+    """The highest threshold at which the model, on each source, adds at most MAX_ADDED false abstentions to the
+    rules' and leaves the total within MAX_FALSE_ABSTENTION (out-of-fold probabilities)."""
+    best = 0.0
+    for t in np.arange(0.01, 0.9, 0.01):
+        ok = True
+        for source in {r["source"] for r in rows}:
+            pos = [i for i, r in enumerate(rows) if r["source"] == source and r["answers"]]
+            ruled = sum(rows[i]["status"] == "not_found" for i in pos) / len(pos)
+            added = sum(rows[i]["status"] == "answered" and p[i] < t for i in pos) / len(pos)
+            ok &= added <= MAX_ADDED and (ruled + added <= MAX_FALSE_ABSTENTION or not added)
+        if ok:
+            best = float(t)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--library", type=Path, required=True, help="the test library's documents folder")
+    parser.add_argument("--sources", type=Path, required=True, help="its sources.yaml")
+    parser.add_argument("--nfcorpus", type=Path, required=True, help="BEIR nfcorpus.zip")
+    args = parser.parse_args()
+    from sklearn.linear_model import LogisticRegression
+
+    settings = Settings.from_env()
+    embedder = load_embedder(settings)
+    with tempfile.TemporaryDirectory(prefix="mgqa-train-") as tmp:
+        work = Path(tmp)
+        library = Settings.from_env(index_dir=work / "library-index", model=settings.model)
+        build_from_folders((args.library, ROOT / "seeds"), work / "library-docs", library, args.sources, embedder)
+        rows = library_rows()
+        measure(KnowledgeBase.load(settings=library, embedder=embedder), rows)
+        nf = nfcorpus_rows(args.nfcorpus)
+        measure(nfcorpus_index(args.nfcorpus, work, settings, embedder), nf)
+        rows += nf
+
+    rows = [r for r in rows if r["status"] != "urgent"]  # triage decides those, not coverage
+    judged = [r for r in rows if r["status"] == "answered"]  # the model judges what the rules let through
+    x = np.array([r["x"] for r in judged], dtype=np.float32)
+    y = np.array([r["answers"] for r in judged])
+    strata = y * 2 + np.array([r["source"] == "library" for r in judged])
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / scale
+    report = {}
+    for c in GRID_C:
+        p = np.zeros(len(rows))
+        p[[i for i, r in enumerate(rows) if r["status"] == "answered"]] = out_of_fold(z, y, strata, c)
+        t = threshold_for(p, rows)
+        refused = [(r["status"] == "not_found" or p[i] < t) for i, r in enumerate(rows)]
+        oos = [refused[i] for i, r in enumerate(rows) if not r["answers"]]
+        report[c] = (sum(oos) / len(oos), t)
+        print(f"C={c}: threshold {t:.2f}, out-of-scope abstention {report[c][0]:.3f} (out of fold)")
+    c = max(GRID_C, key=lambda k: report[k][0])
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(z, y)
+    from_library = sum(r["source"] == "library" for r in judged)
+    trained = answerability.AnswerabilityModel(
+        model.coef_[0].astype(np.float32), float(model.intercept_[0]), mean.astype(np.float32),
+        scale.astype(np.float32), report[c][1], embedder.model_id,
+        f"library {from_library}, nfcorpus-dev {len(judged) - from_library} questions; C={c}")
+    trained.save()
+    print(json.dumps({"C": c, "threshold": round(report[c][1], 2), "weights": dict(zip(
+        answerability.NAMES, np.round(trained.weights, 3).tolist()))}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Whether the best passage answers the question: a calibrated score instead of rules about the collection's words.
+
+A logistic model over a few features of the question and its best passages (trained by
+`scripts/train_answerability.py` on the library question set and the NFCorpus dev split, threshold picked there
+with false abstention at most 5 %): how close in meaning the best sentence and passage are, how much they stand
+out of the candidates, how much of what the question is about (its focus terms, weighted by rarity) the passage
+and its best sentence name, the rarest focus term nobody near the top names, and whether an amount asked outright
+("how much", "how long", "what dose") is stated in the passage that names the subject.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mgqa import disagreement
+from mgqa.focus import Focus, TermStats, passage_terms
+from mgqa.records import Document
+from mgqa.retrieval import Passage
+
+MODEL_PATH = Path(__file__).with_name("answerability_model.npz")
+TOP = 5  # passages looked at for "does any close passage name it"
+# a question that asks outright for an amount, a time or a share ("how much", "how long", "what dose")
+_HOW_MUCH = re.compile(r"\bhow (?:much|many|long|soon|often|fast|quickly)\b"
+                       r"|\bwhat (?:dose|dosage|amount|percent(?:age)?)\b", re.I)
+NAMES = ("sentence", "quoted_sentence", "quoted_dense", "margin", "gap", "coverage", "sentence_coverage",
+         "unaddressed", "amount_missing", "topic", "focus_terms", "quoted_rank")
+
+
+def features(question: str, focus: Focus, passages: list[Passage], documents: dict[str, Document],
+             stats: TermStats) -> np.ndarray:
+    """The feature vector of a question and its ranked passages (best first), in NAMES order. The passage that
+    would be quoted first is the best one naming every medicine, nutrient or condition the question names."""
+    scores = np.array([p.sentence for p in passages], dtype=np.float32)
+    named = [_named(p, documents) for p in passages]
+    rank = next((i for i, n in enumerate(named) if not focus.missing(n)), None)
+    top = float(scores.max())
+    if rank is None:  # nothing close names the subject: the weakest evidence there is
+        asks = float(bool(disagreement.asked(question) and _HOW_MUCH.search(question)))
+        return np.array([top, 0.0, 0.0, 0.0, top, 0.0, 0.0, 1.0, asks, float(focus.topic),
+                         math.log1p(len(focus.weights)), math.log1p(len(passages))], dtype=np.float32)
+    quoted = passages[rank]
+    doc = documents[quoted.chunk.doc_id]
+    sentence_text = doc.text[slice(*quoted.best)]
+    near = named[:TOP] + [named[rank]]
+    unaddressed = [w for t, w in focus.weights.items() if not any(focus.addressed(t, n) for n in near)]
+    wanted = disagreement.asked(question)
+    amount_missing = 0.0
+    if wanted and _HOW_MUCH.search(question):  # asked outright: a figure of that kind next to the asked subject
+        amount_missing = 0.0 if _states_amount_of(quoted, doc.text, focus, wanted[1]) else 1.0
+    return np.array([
+        top, quoted.sentence, quoted.dense, quoted.sentence - float(np.median(scores)), top - quoted.sentence,
+        focus.coverage(named[rank]), focus.coverage(passage_terms(sentence_text)),
+        max(unaddressed, default=0.0) / math.log(1 + stats.size), amount_missing, float(focus.topic),
+        math.log1p(len(focus.weights)), math.log1p(rank),
+    ], dtype=np.float32)
+
+
+def _states_amount_of(p: Passage, text: str, focus: Focus, units: set[str]) -> bool:
+    """Whether a sentence of the passage states a figure in those units and names the question's subject (its
+    medicines, nutrients and conditions, else its rarest focus term): kale's magnesium is not spinach's."""
+    subject = set(focus.required) or ({max(focus.weights, key=focus.weights.get)} if focus.weights else set())
+    for a, b in p.chunk.sentences:
+        sentence = text[a:b]
+        if disagreement.figures(sentence, units) and all(focus.addressed(t, passage_terms(sentence)) for t in subject):
+            return True
+    return False
+
+
+def _named(p: Passage, documents: dict[str, Document]) -> set[str]:
+    doc = documents[p.chunk.doc_id]
+    return passage_terms(doc.title or "", " ".join(p.chunk.section), p.chunk.text)
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray  # features are standardised with the training set's mean and scale
+    scale: np.ndarray
+    threshold: float  # below this probability the answer is withheld
+    model_id: str  # the embedding model the scores came from
+    trained_on: str = ""
+
+    def probability(self, x: np.ndarray) -> float:
+        z = float(((x - self.mean) / self.scale) @ self.weights + self.bias)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        np.savez(path, weights=self.weights, bias=np.float32(self.bias), mean=self.mean, scale=self.scale,
+                 threshold=np.float32(self.threshold), model_id=np.array(self.model_id),
+                 trained_on=np.array(self.trained_on), names=np.array(NAMES))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> AnswerabilityModel:
+        with np.load(path, allow_pickle=False) as data:
+            if tuple(str(n) for n in data["names"]) != NAMES:
+                raise ValueError(f"{path} was trained on other features: retrain it")
+            return cls(data["weights"], float(data["bias"]), data["mean"], data["scale"], float(data["threshold"]),
+                       str(data["model_id"]), str(data["trained_on"]))
+
+
+def load_for(model_id: str) -> AnswerabilityModel | None:
+    """The shipped model if it was trained on scores of this embedding model; None otherwise (rules only)."""
+    try:
+        model = AnswerabilityModel.load()
+    except (OSError, ValueError, KeyError):
+        return None
+    return model if model.model_id == model_id else None

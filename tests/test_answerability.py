@@ -1,0 +1,51 @@
+"""The calibrated abstention: its features, the shipped model, and the knowledge base's use of it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mgqa import answerability
+from mgqa.answerability import NAMES, AnswerabilityModel
+
+
+def test_features_are_one_number_per_name_and_a_short_topic_is_marked(kb):
+    question = kb.answerability_features("Which foods are rich in magnesium?")
+    assert question.shape == (len(NAMES),) and np.isfinite(question).all()
+    assert question[NAMES.index("coverage")] == 1.0 and question[NAMES.index("topic")] == 0.0
+    assert kb.answerability_features("magnesium sleep")[NAMES.index("topic")] == 1.0
+
+
+def test_an_amount_asked_outright_and_not_stated_counts_against_the_answer(kb):
+    at = NAMES.index("amount_missing")
+    assert kb.answerability_features("How many mg of magnesium do adults take each day?")[at] == 0.0
+    assert kb.answerability_features("How long does magnesium take to help sleep?")[at] == 1.0
+
+
+def test_the_model_round_trips_and_refuses_below_its_threshold(tmp_path):
+    model = AnswerabilityModel(np.ones(len(NAMES), np.float32), -1.0, np.zeros(len(NAMES), np.float32),
+                               np.ones(len(NAMES), np.float32), 0.5, "some-model")
+    model.save(tmp_path / "m.npz")
+    loaded = AnswerabilityModel.load(tmp_path / "m.npz")
+    assert loaded.threshold == 0.5 and loaded.model_id == "some-model"
+    assert loaded.probability(np.zeros(len(NAMES), np.float32)) < 0.5 < loaded.probability(np.ones(len(NAMES)))
+
+
+def test_the_shipped_model_is_for_the_bundled_embedder_and_not_for_others():
+    shipped = AnswerabilityModel.load()
+    assert 0.0 < shipped.threshold < 1.0 and shipped.weights.shape == (len(NAMES),)
+    assert answerability.load_for("another/model") is None
+
+
+@pytest.mark.model
+def test_the_knowledge_base_withholds_a_close_answer_the_score_rejects(real_kb):
+    answer = real_kb.ask("how much turmeric should i take a day for nerve pain")
+    assert answer.status == "not_found"
+    assert real_kb.ask("How much magnesium should I take for nerve pain?").status == "answered"
+
+
+def test_an_amount_counts_only_in_a_sentence_that_names_the_subject(kb):
+    # the documents state "310 to 420 mg of magnesium", never an amount of kidney anything
+    at = NAMES.index("amount_missing")
+    assert kb.answerability_features("How many mg of magnesium do adults take each day?")[at] == 0.0
+    assert kb.answerability_features("How many mg of magnesium is safe with kidney disease?")[at] == 1.0
