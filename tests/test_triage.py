@@ -51,3 +51,27 @@ def _torch_layer(torch, model: triage.TriageModel):
     layer.load_state_dict({name: torch.from_numpy(value) for name, value in model.weights.items()
                            if not name.startswith("head.")})
     return layer
+
+
+def test_onnxruntime_runs_the_triage_layer_as_numpy_does(tmp_path):
+    from mgqa import triage_onnx
+    from mgqa.embedding import DEFAULT_MODEL
+
+    model = triage.load_for(DEFAULT_MODEL)
+    assert triage_onnx.attach(model, tmp_path) and model.runner is not None
+    assert list((tmp_path / "triage").glob("*.onnx")) == [triage_onnx.cached_path(triage.MODEL_PATH, tmp_path)]
+    rng = np.random.default_rng(1)
+    states = [rng.standard_normal((n, 384)).astype(np.float32) for n in (1, 5, 40)]
+    assert np.allclose(model.runner(states), model.numpy_probabilities(states), atol=1e-5)
+
+
+def test_a_broken_triage_graph_leaves_the_triage_on_numpy(tmp_path):
+    from mgqa import triage_onnx
+    from mgqa.embedding import DEFAULT_MODEL
+
+    model = triage.load_for(DEFAULT_MODEL)
+    path = triage_onnx.cached_path(triage.MODEL_PATH, tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a graph")  # a damaged cache file
+    assert not triage_onnx.attach(model, tmp_path) and model.runner is None
+    assert model.probabilities([np.ones((3, 384), np.float32)])["emergency"].shape == (1,)

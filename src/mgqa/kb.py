@@ -41,6 +41,10 @@ class KnowledgeBase:
         self.coverage = coverage
         # None (rules only) for a model the triage wasn't trained on, or an embedder that can't give its states
         self.triage = triage.load_for(embedder.model_id) if hasattr(embedder, "encode_states") else None
+        if self.triage is not None and getattr(embedder, "cache", None):  # the fast path: its layer on onnxruntime too
+            from mgqa import triage_onnx
+
+            triage_onnx.attach(self.triage, embedder.cache)
         self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.chunks))
         self.titles = ranking.Titles(data.documents, embedder)
         # None for a model the scores weren't trained on: the rules alone decide (scripts/train_answerability.py)

@@ -75,6 +75,7 @@ class TriageModel:
                        for name, value in self.weights.items()
                        if name.endswith(".weight") and value.ndim == 2}
         self.thresholds = thresholds
+        self.runner: Callable[[Sequence[np.ndarray]], np.ndarray] | None = None  # see triage_onnx.attach
         self.model_id = model_id
         self.trained_on = trained_on
 
@@ -103,12 +104,16 @@ class TriageModel:
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
     def probabilities(self, states: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-        """Each head's probability for each text."""
+        """Each head's probability for each text (through onnxruntime when triage_onnx attached a runner)."""
+        p = self.runner(states) if self.runner else self.numpy_probabilities(states)
+        return {name: p[:, i] for i, name in enumerate(HEADS)}
+
+    def numpy_probabilities(self, states: Sequence[np.ndarray]) -> np.ndarray:
+        """[texts, heads] probabilities computed in numpy: the reference the ONNX graph is checked against."""
         with _one_blas_thread():
             vectors = np.stack([self.vector(s) for s in states]) if len(states) else np.zeros((0, 384), np.float32)
             logits = vectors @ self._dense["head"][0] + self._dense["head"][1]
-        p = 1.0 / (1.0 + np.exp(-logits))
-        return {name: p[:, i] for i, name in enumerate(HEADS)}
+        return 1.0 / (1.0 + np.exp(-logits))
 
     def assess(self, states: np.ndarray, clause_states: Callable[[], Sequence[np.ndarray]]) -> Assessment:
         """Score one message from its states; `clause_states` is called only if clause scores could matter."""

@@ -1,0 +1,128 @@
+"""The triage layer as a small ONNX graph, so onnxruntime runs it the way it runs the encoder.
+
+numpy runs the layer correctly (triage.TriageModel.vector is the reference), but a dozen small products and
+their Python overhead cost about as much as the whole six-layer encoder run in onnxruntime. The graph is
+written once from the shipped weights with onnx's helper API (no torch), cached beside the encoder's export
+under a name that follows the weights, and checked against numpy before it is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from mgqa import triage
+
+log = logging.getLogger(__name__)
+
+GRAPH_VERSION = 1  # bump when build() changes what it writes
+
+
+def cached_path(model_file: Path, cache: Path) -> Path:
+    digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
+    return cache / "triage" / f"triage-v{GRAPH_VERSION}-{digest}.onnx"
+
+
+def build(model: triage.TriageModel, target: Path) -> None:
+    """Write the layer, pooling, normalisation and heads of `model` as one graph: states [tokens, dim] in,
+    probabilities [1, heads] out."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = model.weights
+    dim = w["attention.output.dense.weight"].shape[0]
+    size = dim // triage.ATTENTION_HEADS
+    nodes, inits = [], []
+
+    def const(name: str, value) -> str:
+        inits.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def node(op: str, inputs: list[str], **attrs) -> str:
+        out = f"{op.lower()}_{len(nodes)}"
+        nodes.append(helper.make_node(op, inputs, [out], **attrs))
+        return out
+
+    def dense(name: str, x: str) -> str:
+        matrix = const(f"{name}.T", np.ascontiguousarray(w[f"{name}.weight"].T))
+        return node("Add", [node("MatMul", [x, matrix]), const(f"{name}.bias", w[f"{name}.bias"])])
+
+    def heads(x: str, perm: list[int]) -> str:
+        split = node("Reshape", [x, const(f"shape_{len(inits)}", np.array([-1, triage.ATTENTION_HEADS, size]))])
+        return node("Transpose", [split], perm=perm)
+
+    def norm(x: str, name: str) -> str:
+        return node("LayerNormalization", [x, const(f"{name}.weight", w[f"{name}.weight"]),
+                                           const(f"{name}.bias", w[f"{name}.bias"])], axis=-1, epsilon=1e-12)
+
+    q = heads(dense("attention.self.query", "states"), [1, 0, 2])
+    k = heads(dense("attention.self.key", "states"), [1, 2, 0])
+    v = heads(dense("attention.self.value", "states"), [1, 0, 2])
+    scores = node("Mul", [node("MatMul", [q, k]), const("scale", np.float32(1 / np.sqrt(size)))])
+    context = node("MatMul", [node("Softmax", [scores], axis=-1), v])
+    context = node("Reshape", [node("Transpose", [context], perm=[1, 0, 2]), const("flat", np.array([-1, dim]))])
+    x = norm(node("Add", ["states", dense("attention.output.dense", context)]), "attention.output.LayerNorm")
+    h = dense("intermediate.dense", x)
+    cube = node("Mul", [node("Mul", [h, h]), h])
+    inner = node("Mul", [node("Add", [h, node("Mul", [cube, const("c1", np.float32(0.044715))])]),
+                         const("c2", np.float32(0.7978845608028654))])
+    gelu = node("Mul", [node("Mul", [h, const("half", np.float32(0.5))]),
+                        node("Add", [node("Tanh", [inner]), const("one", np.float32(1.0))])])
+    x = norm(node("Add", [x, dense("output.dense", gelu)]), "output.LayerNorm")
+    pooled = node("ReduceMean", [x], axes=[0], keepdims=1)
+    unit = node("Div", [pooled, node("ReduceL2", [pooled], axes=[1], keepdims=1)])
+    logits = dense("head", unit)
+    nodes.append(helper.make_node("Sigmoid", [logits], ["probabilities"]))
+    graph = helper.make_graph(nodes, "mgqa-triage", [helper.make_tensor_value_info("states", TensorProto.FLOAT,
+                                                                                    ["tokens", dim])],
+                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
+                                                             [1, len(triage.HEADS)])], inits)
+    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(onnx_model)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        onnx.save_model(onnx_model, str(staging))
+        staging.replace(target)  # whole or not at all: a killed build leaves only a staging file
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+class OnnxTriageLayer:
+    """Runs the cached graph: each text's states -> its head probabilities, like TriageModel.probabilities."""
+
+    def __init__(self, path: Path) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = 1  # one small layer: threads would cost more than they give
+        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, states) -> np.ndarray:
+        rows = [self._session.run(None, {"states": np.asarray(s, dtype=np.float32)})[0][0] for s in states]
+        return np.stack(rows) if rows else np.zeros((0, len(triage.HEADS)), np.float32)
+
+
+def attach(model: triage.TriageModel, cache: Path, model_file: Path = triage.MODEL_PATH) -> bool:
+    """Let `model` score through onnxruntime when the graph can be built (or is cached) and agrees with numpy;
+    leave it on numpy otherwise. Returns whether it was attached."""
+    try:
+        path = cached_path(model_file, cache)
+        if not path.is_file():
+            build(model, path)
+        layer = OnnxTriageLayer(path)
+        probe = [np.random.default_rng(0).standard_normal((n, model.weights["head.weight"].shape[1]))
+                 .astype(np.float32) for n in (3, 17)]
+        if not np.allclose(layer(probe), model.numpy_probabilities(probe), atol=1e-4):
+            log.warning("the triage graph disagrees with the numpy layer; using numpy")
+            return False
+    except Exception as err:  # noqa: BLE001 - onnx and onnxruntime raise their own untyped errors; numpy still works
+        log.warning("triage graph unavailable (%s); using numpy", err)
+        return False
+    model.runner = layer
+    return True
