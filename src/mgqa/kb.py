@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,8 @@ class KnowledgeBase:
         self.retriever = Retriever(data, mode)
         self.coverage = coverage
         self.triage = triage.load_for(embedder.model_id)  # None for a model the heads weren't trained on: rules only
-        self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.chunks))
-        self.titles = ranking.Titles(data.documents, embedder)
+        self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.live_rows))
+        self.titles = ranking.Titles({d: e.get("title") for d, e in data.manifest["documents"].items()}, embedder)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -58,7 +59,7 @@ class KnowledgeBase:
         return cls(data, embedder, mode, top_k=settings.top_k)
 
     @property
-    def documents(self) -> dict[str, Document]:
+    def documents(self) -> Mapping[str, Document]:
         return self.data.documents
 
     @property
