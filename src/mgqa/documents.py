@@ -232,7 +232,9 @@ _PARSERS = {"txt": _parse_txt, "md": _parse_md, "html": _parse_html, "pdf": _par
 @functools.lru_cache(maxsize=262_144)  # a build asks for every file's id twice: 100,000 files took a second each time
 def make_doc_id(source: str) -> str:
     """Stable id from a relative path: `guides/Nerve Care.md` -> `guides-nerve-care`."""
-    stem = str(PurePosixPath(source).with_suffix(""))
+    name = source.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    stem = source[:len(source) - len(name) + dot] if 0 < dot < len(name) - 1 else source  # PurePosixPath's suffix
     # accents folded first so `Café` gives `cafe` rather than `caf`
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-") or "document"
@@ -333,9 +335,10 @@ def load_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) ->
     return load_document_with_warnings(path, root, max_bytes)[0]
 
 
-def _scan(folder: Path) -> tuple[list[Path], list[str]]:
-    """Every regular file under folder, sorted, leaving out hidden files and folders (`.git`, `.backup`), and
-    warnings naming what was left out for safety: links (which could point anywhere) and special files.
+def _scan(folder: Path) -> tuple[dict[str, str], list[str]]:
+    """Every regular file under folder by its path relative to it (sorted), leaving out hidden files and folders
+    (`.git`, `.backup`), and warnings naming what was left out for safety: links (which could point anywhere)
+    and special files.
 
     Directory entries say what they are without a stat call each: a library of 100,000 files is scanned in a
     fraction of a second."""
@@ -358,17 +361,14 @@ def _scan(folder: Path) -> tuple[list[Path], list[str]]:
                     refused.append(f"skipped {relative}: not a regular file")
 
     walk(str(folder), "")
-    return [Path(path) for _, path in sorted(found)], sorted(refused)
+    return dict(sorted(found)), sorted(refused)  # paths as strings: 100,000 Path objects took a second
 
 
-def _visible_files(folder: Path) -> list[Path]:
-    return _scan(folder)[0]
-
-
-def iter_document_files(folder: Path) -> list[Path]:
-    """The candidate document files: recursive, sorted, skipping hidden files/dirs, links, sidecars and sources.yaml."""
+def document_files(folder: Path) -> dict[str, str]:
+    """The candidate document files' paths by source (path relative to folder, sorted): recursive, skipping
+    hidden files and folders, links, sidecars and sources.yaml."""
     _check_folder(folder)
-    return _document_files(folder, _visible_files(folder))
+    return _document_files(_scan(folder)[0])
 
 
 def _check_folder(folder: Path) -> None:
@@ -376,8 +376,14 @@ def _check_folder(folder: Path) -> None:
         raise DocumentError(str(folder), "not a folder" if folder.exists() else "no such folder")
 
 
-def _document_files(folder: Path, visible: list[Path]) -> list[Path]:
-    return [path for path in visible if not path.name.endswith(SIDECAR_SUFFIX) and path != folder / SOURCES_FILE]
+def iter_document_files(folder: Path) -> list[Path]:
+    """The candidate document files, sorted by their path relative to folder (see document_files)."""
+    return [Path(path) for path in document_files(folder).values()]
+
+
+def _document_files(visible: dict[str, str]) -> dict[str, str]:
+    return {source: path for source, path in visible.items()
+            if not source.endswith(SIDECAR_SUFFIX) and source != SOURCES_FILE}
 
 
 def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, skip: Collection[str] = ()
@@ -390,22 +396,22 @@ def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, skip: Colle
     """
     _check_folder(folder)
     visible, refused = _scan(folder)
-    sources = {path: path.relative_to(folder).as_posix() for path in _document_files(folder, visible)}
-    ids = document_ids(list(sources.values()))
+    sources = _document_files(visible)
+    ids = document_ids(list(sources))
     publishers, warnings = read_sources(folder)
     documents = []
-    for path, source in sources.items():
+    for source, path in sources.items():
         if source in skip:
             continue
         try:
-            document, notes = load_document_with_warnings(path, folder, max_bytes, publishers)
+            document, notes = load_document_with_warnings(Path(path), folder, max_bytes, publishers)
         except DocumentError as error:
             warnings.append(f"skipped {error}")
             continue
         documents.append(replace(document, doc_id=ids[source]))
         warnings += notes
     return sorted(documents, key=lambda document: document.doc_id), \
-        warnings + _orphan_sidecars(folder, visible) + refused
+        warnings + _orphan_sidecars(visible) + refused
 
 
 def document_ids(sources: list[str]) -> dict[str, str]:
@@ -413,10 +419,10 @@ def document_ids(sources: list[str]) -> dict[str, str]:
     return assign_doc_ids([source for source in sources if os.path.splitext(source)[1].lower() in _KINDS])
 
 
-def _orphan_sidecars(folder: Path, visible: list[Path]) -> list[str]:
+def _orphan_sidecars(visible: dict[str, str]) -> list[str]:
     """Warn about sidecars whose document is missing: a misspelt name would otherwise go unnoticed."""
     return [
-        f"ignored {path.relative_to(folder).as_posix()}: no {path.name.removesuffix(SIDECAR_SUFFIX)} next to it"
-        for path in visible
-        if path.name.endswith(SIDECAR_SUFFIX) and not path.with_name(path.name.removesuffix(SIDECAR_SUFFIX)).is_file()
+        f"ignored {source}: no {Path(path).name.removesuffix(SIDECAR_SUFFIX)} next to it"
+        for source, path in visible.items()
+        if source.endswith(SIDECAR_SUFFIX) and not os.path.isfile(path.removesuffix(SIDECAR_SUFFIX))
     ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mgqa import documents
-from mgqa.metadata import sidecar_path
+from mgqa.metadata import SIDECAR_SUFFIX
 from mgqa.sources import SOURCES_FILE
 
 # A file modified this close before the last look may have changed again within the same clock tick (file times
@@ -37,25 +37,24 @@ def take(docs_dir: Path, manifest: dict | None = None) -> Fingerprints:
     `manifest`: the live build's, whose digests are kept for files whose sizes and times it recorded unchanged.
     """
     taken = time.time_ns()
-    paths = documents.iter_document_files(docs_dir)
+    paths = documents.document_files(docs_dir)
     if (docs_dir / SOURCES_FILE).is_file():
-        paths.append(docs_dir / SOURCES_FILE)
+        paths[SOURCES_FILE] = str(docs_dir / SOURCES_FILE)
     manifest = manifest or {}
     old, old_stats = manifest.get("files", {}), manifest.get("file_stats", {})
     trusted_before = manifest.get("files_scanned_ns", 0) - RACY_NS
     digests, stats = {}, {}
-    for path in paths:
-        source = path.relative_to(docs_dir).as_posix()
+    for source, path in paths.items():
         stats[source] = stat = _stat(path)
         unmoved = stat == old_stats.get(source) and max(stat[1], stat[3]) < trusted_before
-        digests[source] = old[source] if unmoved and source in old else documents.file_digest(path)
+        digests[source] = old[source] if unmoved and source in old else documents.file_digest(Path(path))
     return Fingerprints(digests, stats, taken)
 
 
-def _stat(path: Path) -> list[int]:
+def _stat(path: str) -> list[int]:
     own = os.stat(path)
     try:
-        sidecar = os.lstat(sidecar_path(path))
+        sidecar = os.lstat(path + SIDECAR_SUFFIX)  # where metadata.sidecar_path puts it
         return [own.st_size, own.st_mtime_ns, sidecar.st_size, sidecar.st_mtime_ns]
     except OSError:
         return [own.st_size, own.st_mtime_ns, -1, 0]

@@ -138,6 +138,8 @@ class LexicalIndex:
                 if count:
                     self._df[term] = self._df.get(term, 0) + count
         self.vocabulary = frozenset(self._df)
+        # common terms come back question after question, and working them out is most of BM25's cost per question
+        self._term_scores = functools.lru_cache(maxsize=512)(self._work_out)
 
     @classmethod
     def build(cls, passages: list[str], folder: Path) -> LexicalIndex:
@@ -153,16 +155,22 @@ class LexicalIndex:
         """BM25 of every row for the query's terms (0 for dead rows), summed term by term in the query's order."""
         scores = np.zeros(self.size, dtype=np.float32)
         for term in (t for t in terms(query) if t in self.vocabulary):
-            df = self._df[term]
-            idf = np.float64(np.float32(math.log(1 + (self.live - df + 0.5) / (df + 0.5))))
-            for offset, postings, dead in zip(self._offsets, self._segments, self._dead, strict=False):
-                rows, counts = postings.passages(term)
-                if dead is not None and len(rows):
-                    keep = ~dead[rows]
-                    rows, counts = rows[keep], counts[keep]
-                if not len(rows):
-                    continue
-                tf = counts.astype(np.float64)
-                norm = BM25_K1 * ((1 - BM25_B) + BM25_B * postings.lengths[rows] / self._average)
-                np.add.at(scores, offset + rows.astype(np.int64), (idf * (tf / (norm + tf))).astype(np.float32))
+            rows, values = self._term_scores(term)
+            np.add.at(scores, rows, values)
         return scores
+
+    def _work_out(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """A term's live rows and their BM25 shares (float32, as bm25s stores them)."""
+        df = self._df[term]
+        idf = np.float64(np.float32(math.log(1 + (self.live - df + 0.5) / (df + 0.5))))
+        found_rows, found_values = [], []
+        for offset, postings, dead in zip(self._offsets, self._segments, self._dead, strict=False):
+            rows, counts = postings.passages(term)
+            if dead is not None and len(rows):
+                keep = ~dead[rows]
+                rows, counts = rows[keep], counts[keep]
+            tf = counts.astype(np.float64)
+            norm = BM25_K1 * ((1 - BM25_B) + BM25_B * postings.lengths[rows] / self._average)
+            found_rows.append(offset + rows.astype(np.int64))
+            found_values.append((idf * (tf / (norm + tf))).astype(np.float32))
+        return np.concatenate(found_rows), np.concatenate(found_values)

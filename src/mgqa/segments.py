@@ -17,8 +17,6 @@ every line into Python objects took most of the load time and memory.
 from __future__ import annotations
 
 import json
-import mmap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +64,7 @@ def files(folder: Path) -> list[Path]:
 
 
 class Segment:
-    """A segment folder opened for reading: arrays memory-mapped, records parsed when asked for."""
+    """A segment folder opened for reading: small arrays in memory, vectors and records read by row when asked for."""
 
     def __init__(self, folder: Path, kind: str) -> None:
         self.folder = folder
@@ -74,7 +72,7 @@ class Segment:
         self.doc_sentences = np.load(folder / "doc_sentences.npy")
         self.chunk_sentences = np.load(folder / "chunk_sentences.npy")
         self.passage_sentences = np.load(folder / "passage_sentences.npy")
-        self.sentence_vectors = npy.mapped(folder / "sentences.npy")
+        self.sentence_vectors = npy.RowFile(folder / "sentences.npy")
         self.vectors = vectors.open_store(folder, kind)
         self.postings = lexical.Postings.open(folder / BM25_FOLDER)
         self._documents = _Lines(folder / "documents")
@@ -121,7 +119,7 @@ class Segment:
 
 
 class _Lines:
-    """A JSONL file memory-mapped, a line parsed by row through its saved byte offsets."""
+    """A JSONL file whose lines are read by row through their saved byte offsets (pread, as npy.RowFile)."""
 
     def __init__(self, stem: Path) -> None:
         self.offsets = np.load(stem.with_suffix(".offsets.npy"))
@@ -129,17 +127,14 @@ class _Lines:
         size = path.stat().st_size
         if size != (int(self.offsets[-1]) if len(self.offsets) else -1):
             raise ValueError(f"{path.name} has {size} bytes, its offsets say {self.offsets[-1:]}")
-        with open(path, "rb") as handle:  # the map outlives the file handle, and the file if a build removes it
-            self._data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._file = npy.OpenFile(path)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     def record(self, row: int) -> dict:
-        return json.loads(self._data[int(self.offsets[row]):int(self.offsets[row + 1])])
-
-    def __iter__(self) -> Iterator[dict]:
-        return (self.record(row) for row in range(len(self)))
+        start, end = int(self.offsets[row]), int(self.offsets[row + 1])
+        return json.loads(self._file.read(start, end - start))
 
 
 def _write_lines(stem: Path, rows) -> None:

@@ -43,7 +43,7 @@ class StoreError(MgqaError):
 
 @dataclass(frozen=True)
 class IndexData:
-    """A loaded build: arrays memory-mapped, records parsed only when asked for.
+    """A loaded build: vectors and records read by row when asked for, nothing parsed at load.
 
     Rows (of chunks, vectors and BM25 scores) run through the segments end to end, retired ones included; a
     retired row is never a search result. `chunks` and `live_rows` hold only the live ones, in row order.
