@@ -40,3 +40,12 @@ def test_stacked_arrays_read_as_one(saved, tmp_path):
     assert len(stacked) == 24
     np.testing.assert_array_equal(stacked[np.array([21, 0, 19, 20])], np.vstack([rows[[1]] + 100, rows[[0, 19]],
                                                                                   rows[[0]] + 100]))
+
+
+def test_large_files_stay_on_disk_and_small_ones_are_read_whole(saved, monkeypatch):
+    path, rows = saved
+    assert isinstance(npy.rows(path), np.ndarray)
+    monkeypatch.setattr(npy, "IN_MEMORY_BYTES", 100)
+    read = npy.rows(path)
+    assert isinstance(read, npy.RowFile)
+    np.testing.assert_array_equal(read[np.array([2, 1])], rows[[2, 1]])

@@ -72,7 +72,7 @@ class Segment:
         self.doc_sentences = np.load(folder / "doc_sentences.npy")
         self.chunk_sentences = np.load(folder / "chunk_sentences.npy")
         self.passage_sentences = np.load(folder / "passage_sentences.npy")
-        self.sentence_vectors = npy.RowFile(folder / "sentences.npy")
+        self.sentence_vectors = npy.rows(folder / "sentences.npy")
         self.vectors = vectors.open_store(folder, kind)
         self.postings = lexical.Postings.open(folder / BM25_FOLDER)
         self._documents = _Lines(folder / "documents")

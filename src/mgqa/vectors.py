@@ -94,7 +94,7 @@ class FaissStore:
 
     kind: str
     index: object
-    stored: npy.RowFile  # chunks.npy, read by row
+    stored: np.ndarray | npy.RowFile  # chunks.npy, in memory when small (npy.rows)
     live: int = -1  # rows search may return (-1: all)
     params: object = None  # faiss search parameters leaving retired rows out, with what they point to
 
@@ -142,7 +142,7 @@ def open_store(folder: Path, kind: str) -> FaissStore:
     index = faiss.read_index(str(folder / INDEX_FILE), getattr(faiss, "IO_FLAG_MMAP_IFC", 0))  # faiss >= 1.11
     if kind == "hnsw":
         index.hnsw.efSearch = HNSW_EF_SEARCH
-    stored = npy.RowFile(folder / VECTORS_FILE)
+    stored = npy.rows(folder / VECTORS_FILE)
     if len(stored) != index.ntotal:
         raise ValueError(f"{VECTORS_FILE} has {len(stored)} rows, {INDEX_FILE} {index.ntotal}")
     return FaissStore(kind, index, stored)
