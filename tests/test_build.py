@@ -31,7 +31,7 @@ def embedded_texts(index_dir: Path, *doc_ids: str) -> int:
     texts = {embedding_text(c) for c in data.chunks if c.doc_id in doc_ids}
     section_of = {(c.doc_id, *span): c.section for c in data.chunks for span in c.sentences}
     texts |= {with_context(section_of[(d, a, b)], data.documents[d].text[a:b])
-              for d, a, b in data.sentence_spans if d in doc_ids}
+              for d in doc_ids if d in data.documents for a, b in data.sentence_spans(d)}
     return len(texts)
 
 
@@ -123,7 +123,8 @@ def test_removing_a_document_embeds_nothing(built, name, doc_id):
     assert (report.added, report.updated, report.removed) == ((), (), (doc_id,))
     data = load_index(built.index_dir)
     assert doc_id not in data.documents and all(c.doc_id != doc_id for c in data.chunks)
-    assert all(d != doc_id for d, _, _ in data.sentence_spans)
+    assert sum(len(data.sentence_spans(d)) for d in data.documents) == \
+        len({(c.doc_id, *span) for c in data.chunks for span in c.sentences})
 
 
 def test_a_pdf_is_added_edited_and_removed(built):
@@ -295,3 +296,79 @@ def test_a_build_killed_midway_leaves_the_old_index(built, in_save):
     leftovers = sorted(p.name for p in built.index_dir.iterdir() if p.name not in (POINTER, ".lock"))
     assert leftovers == [live_name(built.index_dir)]
     assert "zinc" in load_index(built.index_dir).documents
+
+
+# ---------------------------------------------------------------- segments: a build writes what changed
+
+
+def answers(index_dir: Path) -> list[list[tuple[str, float, float, float]]]:
+    """What the retriever finds for a few questions: passages and their scores, ties in chunk id order."""
+    from mgqa.retrieval import Retriever
+
+    retriever, embedder = Retriever(load_index(index_dir)), FakeEmbedder()
+    out = []
+    for question in ("How much magnesium a day?", "Which foods have zinc?", "Does magnesium help sleep?",
+                     "iron for tired nerves"):
+        found = retriever.search(question, embedder.encode([question])[0], 10)
+        out.append(sorted((p.chunk.chunk_id, round(p.score, 5), round(p.dense, 5), round(p.lexical, 5))
+                          for p in found))
+    return out
+
+
+def whole_build(settings, tmp_path: Path) -> Path:
+    """The same folder built at once into another index."""
+    index_dir = tmp_path / "whole"
+    build(replace(settings, index_dir=index_dir), FakeEmbedder())
+    return index_dir
+
+
+def segment_names(index_dir: Path) -> list[str]:
+    return [s["name"] for s in load_index(index_dir).manifest["segments"]]
+
+
+def test_adding_a_document_writes_one_segment_and_links_the_rest(built):
+    before = segment_names(built.index_dir)
+    inode = (built.index_dir / live_name(built.index_dir) / before[0] / "sentences.npy").stat().st_ino
+    write(built.docs_dir, "zinc.txt", "Zinc\n\nZinc is a mineral. Oysters have zinc.\n")
+    build(built, FakeEmbedder())
+    after = segment_names(built.index_dir)
+    assert after[:-1] == before and len(after) == 2
+    linked = built.index_dir / live_name(built.index_dir) / before[0] / "sentences.npy"
+    assert linked.stat().st_ino == inode  # the same file, not a copy
+
+
+def test_an_index_built_in_steps_answers_as_one_built_whole(built, tmp_path):
+    write(built.docs_dir, "zinc.txt", "Zinc\n\nZinc is a mineral. Oysters have zinc and some magnesium.\n")
+    build(built, FakeEmbedder())
+    write(built.docs_dir, "sleep.txt", "Sleep\n\nMagnesium may help sleep. Iron helps tired nerves.\n")  # edited
+    build(built, FakeEmbedder())
+    (built.docs_dir / "foods.html").unlink()
+    build(built, RefusingEmbedder())
+    data = load_index(built.index_dir)
+    assert sorted(data.documents) == ["nerves", "sleep", "zinc"]
+    assert "Magnesium glycinate" not in " ".join(c.text for c in data.chunks)  # the old sleep.txt is retired
+    assert answers(built.index_dir) == answers(whole_build(built, tmp_path))
+
+
+def test_segments_are_merged_past_the_limit(built, tmp_path, monkeypatch):
+    from mgqa import build as build_module
+
+    monkeypatch.setattr(build_module, "MAX_SEGMENTS", 2)
+    for number, mineral in enumerate(("zinc", "iron", "copper")):
+        write(built.docs_dir, f"{mineral}.txt", f"{mineral}\n\n{mineral.title()} is mineral {number}. "
+                                                f"Magnesium and {mineral} help nerves.\n")
+        assert build(built, FakeEmbedder()).added == (mineral,)
+        assert len(segment_names(built.index_dir)) <= 2
+    assert load_index(built.index_dir).manifest["counts"]["documents"] == 6
+    assert answers(built.index_dir) == answers(whole_build(built, tmp_path))
+
+
+def test_a_segment_mostly_retired_is_written_again(built, tmp_path):
+    first = segment_names(built.index_dir)[0]
+    write(built.docs_dir, "zinc.txt", "Zinc\n\nZinc is a mineral. Oysters have zinc.\n")
+    build(built, FakeEmbedder())
+    (built.docs_dir / "nerves.md").unlink()  # most of the first segment's chunks
+    build(built, RefusingEmbedder())
+    names = segment_names(built.index_dir)
+    assert first not in names and len(names) == 2  # the zinc segment is kept as it was
+    assert answers(built.index_dir) == answers(whole_build(built, tmp_path))

@@ -121,7 +121,7 @@ def test_every_text_fragment_link_matches_the_rendered_page(library):
         if not doc.url or doc.source not in {p.name for p in LIBRARY.iterdir()}:
             continue
         page = _rendered(doc)
-        spans = [(a, b) for d, a, b in data.sentence_spans if d == doc_id]
+        spans = data.sentence_spans(doc_id)
         for a, b in spans:
             fragment = source_link(doc, a, b).split("#:~:text=", 1)[1]
             for term in fragment.split(","):

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mgqa import store
+from mgqa import segments, store
 from mgqa.records import Chunk, Document
+from mgqa.segments import Part
 from mgqa.store import POINTER, StoreError, build_lock, load_index, read_manifest, save_index
 
 DIM = 8
 
 
 def small_index(seed: int = 0) -> dict:
-    """The arguments of save_index for one two-chunk document."""
+    """The arguments of save_index for one two-chunk document in one new segment."""
     text = "Magnesium calms nerves. Spinach has magnesium. Almonds do too."
     doc = Document(doc_id=f"doc{seed}", source=f"doc{seed}.txt", kind="txt", title="Doc", text=text, sha256="ab",
                    url="https://example.org/a", publisher="Example", commercial=True, promotes=("Mag 7",),
@@ -27,9 +30,9 @@ def small_index(seed: int = 0) -> dict:
     vectors = rng.normal(size=(2 + len(spans), DIM)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     manifest = {"format": store.FORMAT_VERSION, "model": "fake-hash", "dimension": DIM, "seed": seed,
-                "documents": {doc.doc_id: {"source": doc.source, "sha256": doc.sha256}}}
-    return {"manifest": manifest, "documents": [doc], "chunks": chunks, "chunk_vectors": vectors[:2],
-            "sentence_spans": {doc.doc_id: spans}, "sentence_vectors": vectors[2:]}
+                "documents": {doc.doc_id: {"source": doc.source, "sha256": doc.sha256, "segment": "seg-a", "row": 0}},
+                "segments": [{"name": "seg-a", "documents": 1, "chunks": 2, "vectors": {"kind": "flat"}}]}
+    return {"manifest": manifest, "new": ("seg-a", [Part(doc, chunks, vectors[:2], spans, vectors[2:])])}
 
 
 def live(index_dir: Path) -> Path:
@@ -42,16 +45,17 @@ def test_a_saved_index_loads_back_the_same(tmp_path):
     data = load_index(tmp_path)
     assert data.manifest == parts["manifest"]
     [doc] = data.documents.values()
-    saved = parts["documents"][0]
+    [part] = parts["new"][1]
+    saved = part.document
     for name in ("doc_id", "source", "kind", "title", "text", "sha256", "url", "publisher", "commercial", "headings",
                  "pages"):
         assert getattr(doc, name) == getattr(saved, name), name
     assert list(doc.promotes) == ["Mag 7"]
     assert doc.page_at(30) == 2
-    assert data.chunks == parts["chunks"]
-    np.testing.assert_allclose(data.chunk_vectors(), parts["chunk_vectors"], rtol=1e-6)
-    assert data.sentence_spans == [("doc0", 0, 23), ("doc0", 24, 46), ("doc0", 47, 62)]
-    np.testing.assert_allclose(data.sentence_vectors, parts["sentence_vectors"], rtol=1e-6)
+    assert data.chunks == part.chunks
+    np.testing.assert_allclose(data.chunk_vectors(), part.chunk_vectors, rtol=1e-6)
+    assert data.sentence_spans("doc0") == [(0, 23), (24, 46), (47, 62)]
+    np.testing.assert_allclose(data.sentence_vectors[np.arange(3)], part.sentence_vectors, rtol=1e-6)
     assert read_manifest(tmp_path) == parts["manifest"]
 
 
@@ -59,17 +63,18 @@ def test_a_loaded_document_equals_the_saved_one(tmp_path):
     parts = small_index()
     save_index(tmp_path, **parts)
     [doc] = load_index(tmp_path).documents.values()
-    assert doc == parts["documents"][0]
-    assert hash(doc) == hash(parts["documents"][0])
+    assert doc == parts["new"][1][0].document
+    assert hash(doc) == hash(parts["new"][1][0].document)
 
 
 def test_the_saved_folder_is_plain_and_readable(tmp_path):
     save_index(tmp_path, **small_index())
-    assert sorted(p.name for p in live(tmp_path).iterdir()) == [
-        "bm25", "chunks.faiss", "chunks.jsonl", "chunks.npy", "documents.jsonl", "manifest.json",
-        "passage_sentences.npy", "sentences.npy"]
-    assert "Magnesium calms nerves." in (live(tmp_path) / "chunks.jsonl").read_text(encoding="utf-8")
-    assert np.load(live(tmp_path) / "passage_sentences.npy").tolist() == [0, 1, 1, 2]
+    assert sorted(p.name for p in live(tmp_path).iterdir()) == ["manifest.json", "seg-a"]
+    segment = live(tmp_path) / "seg-a"
+    assert sorted(p.name for p in segment.iterdir()) == sorted([*segments.FILES, "bm25"])
+    assert "Magnesium calms nerves." in (segment / "chunks.jsonl").read_text(encoding="utf-8")
+    assert np.load(segment / "passage_sentences.npy").tolist() == [0, 1, 1, 2]
+    assert json.loads((segment / "bm25" / "terms.json").read_text(encoding="utf-8"))[:2] == ["almond", "calm"]
 
 
 def test_bm25_is_loaded_as_saved_without_tokenising_again(tmp_path, monkeypatch):
@@ -78,7 +83,7 @@ def test_bm25_is_loaded_as_saved_without_tokenising_again(tmp_path, monkeypatch)
 
     parts = small_index()
     save_index(tmp_path, **parts)
-    fresh = lexical.LexicalIndex.build([embedding_text(c) for c in parts["chunks"]])
+    fresh = lexical.LexicalIndex.build([embedding_text(c) for c in parts["new"][1][0].chunks], tmp_path / "fresh")
     question = "spinach magnesium almonds"
     expected = fresh.scores(question)
     monkeypatch.setattr(lexical, "terms", lambda text: pytest.fail("the passages were tokenised at load"))
@@ -86,7 +91,7 @@ def test_bm25_is_loaded_as_saved_without_tokenising_again(tmp_path, monkeypatch)
     assert data.lexical.vocabulary == fresh.vocabulary
     monkeypatch.undo()
     np.testing.assert_allclose(data.lexical.scores(question), expected, rtol=1e-6)
-    assert isinstance(data.sentence_vectors, np.memmap)  # vectors stay on disk until a question reads them
+    assert all(isinstance(a, np.ndarray) for a in data.sentence_vectors.arrays)  # a small index: read whole
 
 
 def test_a_missing_index_says_to_run_mgqa_build(tmp_path):
@@ -108,16 +113,20 @@ def drop_last_line(path: Path) -> None:
 
 
 DAMAGE = {
-    "chunks.jsonl cut mid-line": ("chunks.jsonl", truncate_mid_line),
-    "chunks.jsonl missing its last line": ("chunks.jsonl", drop_last_line),
-    "chunks.jsonl emptied": ("chunks.jsonl", lambda p: p.write_bytes(b"")),
-    "chunks.jsonl rows of the wrong shape": ("chunks.jsonl", lambda p: p.write_text('{"x": 1}\n{"y": 2}\n')),
-    "documents.jsonl cut mid-line": ("documents.jsonl", truncate_mid_line),
-    "faiss file cut": ("chunks.faiss", truncate_mid_line),
-    "faiss file deleted": ("chunks.faiss", lambda p: p.unlink()),
-    "sentence vectors cut": ("sentences.npy", truncate_mid_line),
+    "chunks.jsonl cut mid-line": ("seg-a/chunks.jsonl", truncate_mid_line),
+    "chunks.jsonl missing its last line": ("seg-a/chunks.jsonl", drop_last_line),
+    "chunks.jsonl emptied": ("seg-a/chunks.jsonl", lambda p: p.write_bytes(b"")),
+    "documents.jsonl cut mid-line": ("seg-a/documents.jsonl", truncate_mid_line),
+    "faiss file cut": ("seg-a/chunks.faiss", truncate_mid_line),
+    "faiss file deleted": ("seg-a/chunks.faiss", lambda p: p.unlink()),
+    "sentence vectors cut": ("seg-a/sentences.npy", truncate_mid_line),
+    "BM25 postings cut": ("seg-a/bm25/rows.npy", truncate_mid_line),
+    "BM25 terms deleted": ("seg-a/bm25/terms.json", lambda p: p.unlink()),
+    "segment deleted": ("seg-a", lambda p: shutil.rmtree(p)),
     "manifest cut": ("manifest.json", truncate_mid_line),
     "manifest of another format": ("manifest.json", lambda p: p.write_text('{"format": 999}')),
+    "manifest naming a row the segment lacks": ("manifest.json", lambda p: p.write_text(
+        p.read_text().replace('"row": 0', '"row": 5'))),
 }
 
 

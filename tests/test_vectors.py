@@ -40,17 +40,33 @@ def test_flat_and_hnsw_give_the_same_top_results(tmp_path):
         assert list(hnsw.search(question, 10)[0]) == list(flat.search(question, 10)[0])
 
 
-def test_an_extended_store_equals_one_written_whole(tmp_path):
+def test_retired_rows_are_never_found_and_the_rest_as_before(tmp_path):
+    stored = unit_rows(400)
+    dead = np.zeros(400, dtype=bool)
+    dead[::3] = True
+    for kind in vectors.KINDS:
+        (tmp_path / kind).mkdir()
+        vectors.write(tmp_path / kind, stored, kind)
+        store = vectors.open_store(tmp_path / kind, kind)
+        alive = store.without(dead)
+        for question in unit_rows(10, seed=2):
+            rows, _ = alive.search(question, 20)
+            assert len(rows) == 20 and not dead[rows].any()
+            exact = [r for r in np.argsort(-(stored @ question), kind="stable") if not dead[r]][:10]
+            assert list(rows[:10]) == exact
+
+
+def test_segments_are_searched_as_one_store(tmp_path):
     stored = unit_rows(300)
-    for name in ("base", "whole", "extended"):
+    for name, rows in (("a", stored[:200]), ("b", stored[200:]), ("whole", stored)):
         (tmp_path / name).mkdir()
-    vectors.write(tmp_path / "base", stored[:280], "hnsw")
-    vectors.write(tmp_path / "whole", stored, "hnsw")
-    vectors.write(tmp_path / "extended", stored, "hnsw", base=tmp_path / "base")
-    extended, whole = (vectors.open_store(tmp_path / name, "hnsw") for name in ("extended", "whole"))
-    assert len(extended) == 300
-    for row in (0, 150, 285, 299):
-        assert extended.search(stored[row], 1)[0][0] == whole.search(stored[row], 1)[0][0] == row
+        vectors.write(tmp_path / name, rows, "flat")
+    whole = vectors.open_store(tmp_path / "whole", "flat")
+    split = vectors.Segmented([vectors.open_store(tmp_path / name, "flat") for name in ("a", "b")])
+    assert len(split) == 300
+    for question in unit_rows(10, seed=3):
+        assert list(split.search(question, 15)[0]) == list(whole.search(question, 15)[0])
+    np.testing.assert_array_equal(split.vectors(np.array([250, 3, 199, 200])), stored[[250, 3, 199, 200]])
 
 
 def test_an_unknown_kind_lists_the_valid_ones():
@@ -65,8 +81,11 @@ def test_the_manifest_records_the_kind_a_build_chose(settings, embedder, monkeyp
     write(settings.docs_dir, "zinc.md", "# Zinc\n\nZinc supports the immune system. Oysters are rich in zinc.\n")
     assert build(settings, FakeEmbedder()).added == ("zinc",)
     data = load_index(settings.index_dir)
-    assert data.manifest["vectors"]["kind"] == "hnsw" == data.vectors.kind
-    assert data.manifest["vectors"]["ef_search"] == vectors.HNSW_EF_SEARCH
+    old, new = data.manifest["segments"]  # the old segment stays as it was; the added one passed the threshold
+    assert (old["vectors"], new["vectors"]["kind"]) == ({"kind": "flat"}, "hnsw")
+    assert [s.vectors.kind for s in data.segments] == ["flat", "hnsw"]
+    assert data.manifest["vectors"] == old["vectors"] and data.vectors.kind == "flat"  # the largest segment's
+    assert new["vectors"]["ef_search"] == vectors.HNSW_EF_SEARCH
 
 
 def test_hnsw_and_flat_indexes_answer_alike(settings, embedder, monkeypatch, tmp_path):
@@ -83,7 +102,7 @@ def test_hnsw_and_flat_indexes_answer_alike(settings, embedder, monkeypatch, tmp
             [p.chunk.chunk_id for p in flat.search(question, vector, 3)]
 
 
-def test_adding_a_document_extends_the_index_and_keeps_the_old_rows(settings, embedder, monkeypatch):
+def test_adding_a_document_adds_a_segment_and_keeps_the_old_rows(settings, embedder, monkeypatch):
     monkeypatch.setattr(vectors, "HNSW_FROM", 1)
     build(settings, embedder)
     before = load_index(settings.index_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote as percent_encode
 
@@ -102,7 +103,7 @@ class Answer:
                 "disagreements": [d.to_dict() for d in self.disagreements]}
 
 
-def build_quotes(passages: list[Passage], documents: dict[str, Document], limit: int = MAX_QUOTES) -> list[Quote]:
+def build_quotes(passages: list[Passage], documents: Mapping[str, Document], limit: int = MAX_QUOTES) -> list[Quote]:
     """Up to `limit` quotes, best first, one per document (a second or third only when no other document
     answers), no two overlapping; a near-duplicate of a quoted sentence names its document on that quote.
 
@@ -118,7 +119,7 @@ def build_quotes(passages: list[Passage], documents: dict[str, Document], limit:
     return quotes
 
 
-def _quotes(passages: list[Passage], documents: dict[str, Document], limit: int, per_document: int,
+def _quotes(passages: list[Passage], documents: Mapping[str, Document], limit: int, per_document: int,
             taken_quotes: list[Quote] = ()) -> list[Quote]:
     quotes: list[Quote] = list(taken_quotes)
     taken = [(q.doc_id, q.start, q.end) for q in quotes]

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import errno
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mgqa import chunking, documents, store, vectors
+from mgqa import chunking, documents, fingerprints, segments, store, vectors
 from mgqa.embedding import Embedder, load_embedder
 from mgqa.errors import MgqaError
-from mgqa.records import Chunk, Document
+from mgqa.records import Document
 from mgqa.settings import Settings
 from mgqa.sources import SOURCES_FILE
 
 CHUNKER_VERSION = 4  # bump when chunking.py or a loader changes the text or what is cut: forces a full rebuild
 Progress = Callable[[float, str], None]
+MAX_SEGMENTS = 8  # segments a build leaves at most: each is one more search per question
+MAX_RETIRED = 0.25  # share of a segment's chunks retired (edited or removed documents) past which it is rewritten
 
 
 class BuildError(MgqaError):
@@ -57,7 +60,7 @@ def is_fresh(settings: Settings) -> bool:
     """True when the index matches the documents folder and settings, without loading any model."""
     manifest = store.read_manifest(settings.index_dir)
     return manifest is not None and _same_settings(manifest, settings) and \
-        _digests(settings.docs_dir) == manifest.get("files")
+        _fingerprints(settings.docs_dir, manifest).digests == manifest.get("files")
 
 
 def build(settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport:
@@ -110,17 +113,19 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
         manifest = store.read_manifest(settings.index_dir)
         full = manifest is None or not _same_settings(manifest, settings)
         old_docs = {} if manifest is None else manifest["documents"]
-        files = _digests(settings.docs_dir)  # every file, skipped ones too, so a bad file isn't re-read each time
+        # every file, skipped ones too, so a bad file isn't re-read each time
+        looked = _fingerprints(settings.docs_dir, None if full else manifest)
+        files = looked.digests
         if not full and files == manifest.get("files"):
             store.remove_leftovers(settings.index_dir)
             return BuildReport(unchanged=tuple(sorted(old_docs)), chunks=manifest["counts"]["chunks"],
                                seconds=time.perf_counter() - began)
         progress(0.05, "reading documents")
         live = None if full else _live_or_none(settings.index_dir)
-        full = full or live is None  # nothing to reuse or extend
+        kept = {} if live is None else _kept(manifest, files, documents.document_ids(list(files)))
         docs, warnings = documents.load_documents(settings.docs_dir, settings.max_file_bytes,
-                                                  _unchanged(live, files, manifest))
-        if not docs:
+                                                  {entry["source"] for entry in kept.values()})
+        if not docs and not kept:
             raise BuildError(f"no usable document in {settings.docs_dir} (supported: "
                              f"{', '.join(documents.SUPPORTED)}); the index was left as it was")
         reuse = {} if live is None else _reusable(live, old_docs, docs)
@@ -134,34 +139,32 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
                      if d.doc_id not in too_big]
         warnings += too_big.values()
         docs = [d for d in docs if parts[d.doc_id].chunks]
-        if not docs:
+        if not docs and not kept:
             raise BuildError(f"no document in {settings.docs_dir} has text to quote; the index was left as it was")
-        skipped = tuple(sorted(set(files) - {d.source for d in docs} - {SOURCES_FILE}))
-        appended = _appending(manifest, full, docs, parts)
-        base = None if appended is None else store.live_build(settings.index_dir)
-        report = replace(_write(settings, embedder, appended or docs, parts, old_docs, full, warnings, began, files,
-                                base), skipped=skipped)
+        indexed = {d.source for d in docs} | {entry["source"] for entry in kept.values()}
+        skipped = tuple(sorted(set(files) - indexed - {SOURCES_FILE}))
+        written = _Written(kept, [parts[d.doc_id] for d in docs],
+                           {d.doc_id: old_docs[d.doc_id]["indexed_at"] for d in docs if d.doc_id in reuse})
+        report = replace(_write(settings, embedder, live, written, old_docs, full, warnings, began, looked),
+                         skipped=skipped)
     progress(1.0, "done")
     return report
 
 
 @dataclass(frozen=True)
-class _Part:
-    """One document's share of an index: its chunks and vectors."""
+class _Written:
+    """What a build writes: the live documents it keeps where they are, and the parts of a new segment."""
 
-    chunks: list[Chunk]
-    chunk_vectors: object
-    sentences: list[tuple[int, int]]
-    sentence_vectors: object
-    indexed_at: str
+    kept: dict[str, dict]  # doc_id -> its manifest entry (segment, row, ...)
+    parts: list[segments.Part]
+    indexed_at: dict[str, str]  # doc_id -> when it was first embedded, for the parts that were not embedded now
 
 
 def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progress: Progress
-           ) -> tuple[dict[str, _Part], dict[str, str]]:
+           ) -> tuple[dict[str, segments.Part], dict[str, str]]:
     """Cut every document, then embed all their passages and sentences together (see _encode_all); and the
     documents over the passage limit (left empty), with a warning each."""
     chunk_settings = chunking.ChunkSettings(settings.chunk_tokens, settings.overlap_sentences)
-    now = _now()
     cut, texts, too_big = [], [], {}
     for doc in docs:
         chunks = chunking.chunk_document(doc, embedder.count_tokens, chunk_settings)
@@ -181,8 +184,8 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
     out = {}
     for doc, chunks, sentences, first in cut:
         middle = first + len(chunks)
-        out[doc.doc_id] = _Part(chunks, vectors[first:middle], sentences,
-                                vectors[middle:middle + len(sentences)], now)
+        out[doc.doc_id] = segments.Part(doc, chunks, vectors[first:middle], sentences,
+                                        vectors[middle:middle + len(sentences)])
     return out, too_big
 
 
@@ -213,94 +216,84 @@ def _live_or_none(index_dir: Path) -> store.IndexData | None:
         return None
 
 
-def _unchanged(live: store.IndexData | None, files: dict[str, str], manifest: dict | None) -> dict[str, Document]:
-    """The live index's documents whose file (and sidecar) bytes are unchanged, by source: not parsed again.
+def _kept(manifest: dict, files: dict[str, str], ids: dict[str, str]) -> dict[str, dict]:
+    """The live documents to keep as they are, by id: their file (and sidecar) bytes and their id unchanged.
     None when the folder's sources.yaml changed, since it can change any document's publisher type."""
-    if live is None or manifest is None:
-        return {}
     old = manifest.get("files", {})
     if files.get(SOURCES_FILE) != old.get(SOURCES_FILE):
         return {}
-    return {d.source: d for d in live.documents.values() if d.source in old and files.get(d.source) == old[d.source]}
+    return {doc_id: entry for doc_id, entry in manifest["documents"].items()
+            if files.get(entry["source"]) == old.get(entry["source"]) and ids.get(entry["source"]) == doc_id}
 
 
-def _reusable(data: store.IndexData, old_docs: dict, docs: list[Document]) -> dict[str, _Part]:
-    """The parts of unchanged documents, taken from the live index instead of re-embedding them.
-
-    Chunks and sentence rows are grouped by document in one pass each: the cost grows with the index once,
-    not once per kept document.
-    """
-    keep = {d.doc_id for d in docs if d.doc_id in old_docs and old_docs[d.doc_id]["sha256"] == d.sha256}
-    if not keep:
-        return {}
-    import numpy as np
-
-    chunk_rows: dict[str, list[int]] = {}
-    for row, chunk in enumerate(data.chunks):
-        chunk_rows.setdefault(chunk.doc_id, []).append(row)
-    sentence_rows: dict[str, list[tuple[int, tuple[int, int]]]] = {}
-    for row, (doc_id, a, b) in enumerate(data.sentence_spans):
-        sentence_rows.setdefault(doc_id, []).append((row, (a, b)))
+def _reusable(data: store.IndexData, old_docs: dict, docs: list[Document]) -> dict[str, segments.Part]:
+    """Parts of documents read again whose bytes are unchanged (the sources.yaml changed), taken from the live
+    index instead of embedding them again."""
     out = {}
-    for doc_id in keep:
-        picks = np.array(chunk_rows.get(doc_id, []), dtype=np.int64)
-        sentences = sentence_rows.get(doc_id, [])
-        out[doc_id] = _Part(
-            [data.chunks[i] for i in picks], data.vectors.vectors(picks),
-            [span for _, span in sentences],
-            np.asarray(data.sentence_vectors[np.array([r for r, _ in sentences], dtype=np.int64)]),
-            old_docs[doc_id].get("indexed_at", _now()))
+    for doc in docs:
+        if doc.doc_id in data.documents and old_docs[doc.doc_id]["sha256"] == doc.sha256:
+            number, row = data.documents.where[doc.doc_id]
+            out[doc.doc_id] = data.segments[number].part(row, doc)
     return out
 
 
-def _appending(manifest: dict | None, full: bool, docs: list[Document], parts: dict[str, _Part]
-               ) -> list[Document] | None:
-    """When the change only adds documents: the documents with the old ones first, in their old order, so the
-    live vector index can be extended instead of rebuilt. None when anything was updated or removed, or the
-    index kind changes with the new size."""
-    if manifest is None or full:
-        return None
-    old_order = list(manifest["documents"])
-    by_id = {d.doc_id: d for d in docs}
-    if not all(doc_id in by_id and by_id[doc_id].sha256 == manifest["documents"][doc_id]["sha256"]
-               for doc_id in old_order):
-        return None
-    count = sum(len(parts[d.doc_id].chunks) for d in docs)
-    if vectors.kind_for(count) != store.vector_kind(manifest, manifest["counts"]["chunks"]):
-        return None
-    return [by_id[doc_id] for doc_id in old_order] + [d for d in docs if d.doc_id not in manifest["documents"]]
+def _merged(manifest: dict, kept: dict[str, dict], new: int) -> list[str]:
+    """Segments to write again as one with the new documents: each with more than MAX_RETIRED of its chunks
+    retired, and all but the largest once more than MAX_SEGMENTS would be left. A library so stays a few
+    segments, and its largest one is written again only when much of it is retired."""
+    live: dict[str, int] = {}
+    for entry in kept.values():
+        live[entry["segment"]] = live.get(entry["segment"], 0) + entry["chunks"]
+    entries = [e for e in manifest["segments"] if live.get(e["name"])]
+    merge = [e["name"] for e in entries if live[e["name"]] < (1 - MAX_RETIRED) * e["chunks"]]
+    if len(entries) + (new > 0) > MAX_SEGMENTS:
+        largest = max(entries, key=lambda e: live[e["name"]])["name"]
+        merge = [e["name"] for e in entries if e["name"] != largest]
+    return merge
 
 
-def _write(settings, embedder, docs, parts, old_docs, full, warnings, began, files, base=None) -> BuildReport:
-    import numpy as np
-
-    chunks = [c for d in docs for c in parts[d.doc_id].chunks]
-    dimension = next((p.chunk_vectors.shape[1] for p in parts.values() if len(p.chunk_vectors)), None)
-    dimension = dimension or embedder.dimension
+def _write(settings, embedder, live, written: _Written, old_docs, full, warnings, began, looked) -> BuildReport:
+    kept, parts = dict(written.kept), list(written.parts)
+    indexed_at = dict(written.indexed_at)
+    merge = [] if live is None else _merged(live.manifest, kept, len(parts))
+    if merge:  # the kept documents of those segments join the new one, in their order, without re-embedding
+        number_of = {segment.folder.name: number for number, segment in enumerate(live.segments)}
+        moved = sorted((number_of[e["segment"]], e["row"], doc_id) for doc_id, e in kept.items()
+                       if e["segment"] in merge)
+        parts = [live.segments[number].part(row) for number, row, _ in moved] + parts
+        indexed_at.update({doc_id: kept.pop(doc_id).get("indexed_at", _now()) for _, _, doc_id in moved})
+    dimension = int(live.manifest["dimension"]) if live is not None else next(
+        (p.chunk_vectors.shape[1] for p in parts if len(p.chunk_vectors)), embedder.dimension)
+    name = f"seg-{uuid.uuid4().hex[:12]}"
+    count = sum(len(p.chunks) for p in parts)
+    entries = {doc_id: dict(entry) for doc_id, entry in kept.items()}
+    for row, part in enumerate(parts):
+        d = part.document
+        entries[d.doc_id] = {"source": d.source, "kind": d.kind, "title": d.title, "url": d.url,
+                             "publisher": d.publisher, "publisher_type": d.publisher_type,
+                             "commercial": d.commercial, "sha256": d.sha256, "chunks": len(part.chunks),
+                             "indexed_at": indexed_at.get(d.doc_id) or _now(), "segment": name, "row": row}
+    used = {entry["segment"] for entry in entries.values()}
+    segment_list = [e for e in ([] if live is None else live.manifest["segments"]) if e["name"] in used]
+    if parts:
+        segment_list.append({"name": name, "documents": len(parts), "chunks": count,
+                             "vectors": vectors.describe(vectors.kind_for(count))})
     manifest = {
-        "format": store.FORMAT_VERSION, **index_settings(settings), "dimension": int(dimension),
-        "vectors": vectors.describe(vectors.kind_for(len(chunks))),
-        "built_at": _now(), "counts": {"documents": len(docs), "chunks": len(chunks)},
-        "documents": {d.doc_id: {"source": d.source, "kind": d.kind, "title": d.title, "url": d.url,
-                                 "publisher": d.publisher, "publisher_type": d.publisher_type,
-                                 "commercial": d.commercial, "sha256": d.sha256,
-                                 "chunks": len(parts[d.doc_id].chunks), "indexed_at": parts[d.doc_id].indexed_at}
-                      for d in docs},
-        "files": files,
+        "format": store.FORMAT_VERSION, **index_settings(settings), "dimension": dimension,
+        "vectors": max(segment_list, key=lambda e: e["chunks"])["vectors"], "built_at": _now(),
+        "counts": {"documents": len(entries), "chunks": sum(e["chunks"] for e in entries.values())},
+        "documents": entries, "segments": segment_list, **looked.manifest(),
         "build_seconds": round(time.perf_counter() - began, 3),
     }
-    chunk_vectors = np.concatenate([np.asarray(parts[d.doc_id].chunk_vectors).reshape(-1, dimension) for d in docs])
-    sentence_vectors = np.concatenate([np.asarray(parts[d.doc_id].sentence_vectors).reshape(-1, dimension)
-                                       for d in docs])
-    spans = {d.doc_id: [list(s) for s in parts[d.doc_id].sentences] for d in docs}
-    store.save_index(settings.index_dir, manifest, docs, chunks, chunk_vectors, spans, sentence_vectors, base)
-    return BuildReport(**_changes(docs, old_docs), chunks=len(chunks), full=full and bool(old_docs),
+    store.save_index(settings.index_dir, manifest, (name, parts) if parts else None,
+                     None if live is None else live.build)
+    return BuildReport(**_changes({d: e["sha256"] for d, e in entries.items()}, old_docs),
+                       chunks=manifest["counts"]["chunks"], full=full and bool(old_docs),
                        warnings=tuple(warnings), seconds=time.perf_counter() - began)
 
 
-def _changes(docs: list[Document], old_docs: dict) -> dict[str, tuple[str, ...]]:
-    """Documents added, updated (new hash), removed and unchanged since the previous build."""
-    new = {d.doc_id: d.sha256 for d in docs}
+def _changes(new: dict[str, str], old_docs: dict) -> dict[str, tuple[str, ...]]:
+    """Documents added, updated (new hash), removed and unchanged since the previous build (`new`: id -> hash)."""
     old = {doc_id: entry["sha256"] for doc_id, entry in old_docs.items()}
     return {"added": tuple(sorted(new.keys() - old.keys())),
             "updated": tuple(sorted(i for i in new.keys() & old.keys() if new[i] != old[i])),
@@ -313,16 +306,11 @@ def _same_settings(manifest: dict, settings: Settings) -> bool:
     return manifest.get("format") == store.FORMAT_VERSION and all(manifest.get(k) == v for k, v in wanted.items())
 
 
-def _digests(docs_dir: Path) -> dict[str, str]:
-    """Every document file's digest, and the folder's sources.yaml's: a change to either is a change."""
+def _fingerprints(docs_dir: Path, manifest: dict | None) -> fingerprints.Fingerprints:
     try:
-        files = documents.iter_document_files(docs_dir)
+        return fingerprints.take(docs_dir, manifest)
     except documents.DocumentError as err:
         raise BuildError(str(err)) from None
-    digests = {path.relative_to(docs_dir).as_posix(): documents.file_digest(path) for path in files}
-    if (sources := docs_dir / SOURCES_FILE).is_file():
-        digests[SOURCES_FILE] = documents.file_digest(sources)
-    return digests
 
 
 def _now() -> str:

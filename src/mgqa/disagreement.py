@@ -5,6 +5,7 @@ from the passages that answer when it isn't quoted, and says so before the quote
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mgqa.answer import MAX_QUOTES, Claim, Disagreement, Quote, build_quotes
@@ -100,7 +101,7 @@ def find(question: str, quotes: list[Quote]) -> list[Disagreement]:
     return []
 
 
-def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage], documents: dict[str, Document],
+def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage], documents: Mapping[str, Document],
                     strong: bool, limit: int = MAX_QUOTES) -> tuple[list[Quote], list[Disagreement]]:
     """The quotes, with the other side brought in when a passage that answers states a different figure than
     every quote (in place of the weakest quote), and with a public-health or clinic source in place of a seller
@@ -127,7 +128,7 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
     return quotes, find(question, quotes)
 
 
-def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: dict[str, Document],
+def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: Mapping[str, Document],
                          units: set[str], limit: int = MAX_QUOTES) -> list[Quote]:
     added = build_quotes([passage], documents, limit=1)
     if not added:

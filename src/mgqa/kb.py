@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +46,8 @@ class KnowledgeBase:
             from mgqa import triage_onnx
 
             triage_onnx.attach(self.triage, embedder.cache)
-        self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.chunks))
-        self.titles = ranking.Titles(data.documents, embedder)
+        self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.live_rows))
+        self.titles = ranking.Titles({d: e.get("title") for d, e in data.manifest["documents"].items()}, embedder)
         # None for a model the scores weren't trained on: the rules alone decide (scripts/train_answerability.py)
         self.answerability = answerability.load_for(embedder.model_id)
 
@@ -65,7 +66,7 @@ class KnowledgeBase:
         return cls(data, embedder, mode, top_k=settings.top_k)
 
     @property
-    def documents(self) -> dict[str, Document]:
+    def documents(self) -> Mapping[str, Document]:
         return self.data.documents
 
     @property

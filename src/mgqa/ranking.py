@@ -3,6 +3,7 @@ and how much of what the question is about the passage names (weights: README, R
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,9 +28,9 @@ WEIGHTS = Weights()
 class Titles:
     """One vector per document title, embedded once when the knowledge base loads."""
 
-    def __init__(self, documents: dict[str, Document], embedder) -> None:
-        self.doc_ids = list(documents)
-        self._titles = [documents[d].title or "" for d in self.doc_ids]
+    def __init__(self, titles: dict[str, str | None], embedder) -> None:
+        self.doc_ids = list(titles)
+        self._titles = [titles[d] or "" for d in self.doc_ids]
         self._embedder = embedder
         self._vectors: np.ndarray | None = None
 
@@ -44,7 +45,7 @@ class Titles:
 
 
 def rerank(passages: list[Passage], focus: Focus, title_similarity: dict[str, float],
-           documents: dict[str, Document], weights: Weights | None = None) -> list[Passage]:
+           documents: Mapping[str, Document], weights: Weights | None = None) -> list[Passage]:
     """The candidates re-scored and sorted, best first; each passage's score is replaced by the fused one."""
     if not passages:
         return []

@@ -42,17 +42,17 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}")
         self.mode = mode
-        self.chunks = data.chunks
+        self.data = data
         self.vectors = data.vectors
         self.sentence_vectors = data.sentence_vectors
         self.passage_sentences = data.passage_sentences
-        self.counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
+        self.counts = data.chunk_sentences.astype(np.int64)
         self.starts = np.cumsum(self.counts) - self.counts  # where each chunk's rows begin in passage_sentences
         self.lexical = data.lexical
 
     def search(self, question: str, query_vector: np.ndarray, k: int = 8) -> list[Passage]:
         """The k best passages for a question, best first."""
-        if not self.chunks:
+        if not len(self.data.live_rows):
             return []
         every = self.lexical.scores(question)  # every passage (sparse, cheap): its maximum scales the fusion
         rows = self._candidates(query_vector, every)
@@ -70,7 +70,7 @@ class Retriever:
         order = np.argsort(-ranking, kind="stable")[:k]  # candidates are in chunk order: ties as before
         out = []
         for i in order:
-            chunk = self.chunks[rows[i]]
+            chunk = self.data.chunk(rows[i])
             scores = per_sentence[first[i]:first[i] + len(chunk.sentences)]
             out.append(Passage(chunk, float(ranking[i]), float(dense[i]), float(best_sentence[i]), float(lexical[i]),
                                chunk.sentences[int(np.argmax(scores))], tuple(float(s) for s in scores)))
@@ -78,8 +78,8 @@ class Retriever:
 
     def _candidates(self, query_vector: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """Rows worth scoring exactly, in chunk order: the nearest by vector and the best by BM25."""
-        if len(self.chunks) <= CANDIDATES:
-            return np.arange(len(self.chunks))
+        if len(self.data.live_rows) <= CANDIDATES:
+            return self.data.live_rows
         near, _ = self.vectors.search(query_vector, CANDIDATES)
         words = np.argpartition(-lexical, CANDIDATES)[:CANDIDATES]
         return np.unique(np.concatenate([near, words[lexical[words] > 0]]))

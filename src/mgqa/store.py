@@ -1,42 +1,39 @@
 """The index folder: save a build atomically, load it back, check its manifest.
 
 Layout of `index/`:
-    CURRENT                 name of the live build folder (replaced atomically)
-    build-<id>/manifest.json    format, model, dimension, chunker settings, vector index kind, documents
-    build-<id>/documents.jsonl  one document a line, with its full text and sentence spans
-    build-<id>/chunks.jsonl     one chunk a line (verbatim text, offsets, section path)
-    build-<id>/chunks.npy       passage vectors (memory-mapped at load), see vectors.py
-    build-<id>/chunks.faiss     faiss index over them: flat while small, HNSW past vectors.HNSW_FROM
-    build-<id>/sentences.npy    sentence vectors, rows in documents.jsonl sentence order (memory-mapped)
-    build-<id>/passage_sentences.npy  each chunk's sentence rows, chunks laid end to end
-    build-<id>/bm25/            the BM25 index over the passages as bm25s saves it (memory-mapped)
-A new build is written beside the live one and only then named in CURRENT, so a
-build that fails or is killed midway leaves the previous index loadable.
+    CURRENT                    name of the live build folder (replaced atomically)
+    build-<id>/manifest.json   format, model, dimension, chunker settings, the segments in order, and every live
+                               document with the segment and row that hold it
+    build-<id>/seg-<id>/       a segment: documents, chunks, vectors and BM25 postings written once (segments.py)
+A build that adds documents writes one new segment; the segments it keeps are hard links to the live build's
+files, so its cost follows what changed. A document edited or removed is dropped from the manifest, and its rows
+in an older segment are left out of every search (retired). A new build is written beside the live one and only
+then named in CURRENT, so a build that fails or is killed midway leaves the previous index loadable.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from mgqa import chunking, vectors
+import numpy as np
+
+from mgqa import npy, segments, vectors
 from mgqa.errors import MgqaError
 from mgqa.lexical import LexicalIndex
 from mgqa.records import Chunk, Document
+from mgqa.segments import Part, Segment
 
-if TYPE_CHECKING:
-    import numpy as np
-
-FORMAT_VERSION = 2  # 2: vectors in chunks.npy beside a flat or HNSW faiss index, BM25 and sentence rows saved
+FORMAT_VERSION = 3  # 3: segments written once, records read by row, BM25 as postings
 POINTER = "CURRENT"
 
 
@@ -46,22 +43,88 @@ class StoreError(MgqaError):
 
 @dataclass(frozen=True)
 class IndexData:
-    """Everything a build wrote, in memory."""
+    """A loaded build: vectors and records read by row when asked for, nothing parsed at load.
+
+    Rows (of chunks, vectors and BM25 scores) run through the segments end to end, retired ones included; a
+    retired row is never a search result. `chunks` and `live_rows` hold only the live ones, in row order.
+    """
 
     manifest: dict
-    documents: dict[str, Document]
-    chunks: list[Chunk]
+    segments: list[Segment]
+    documents: Documents
+    live_rows: np.ndarray
     vectors: vectors.VectorStore
-    sentence_spans: list[tuple[str, int, int]]  # (doc_id, start, end) a row of sentence_vectors
-    sentence_vectors: np.ndarray  # memory-mapped
-    passage_sentences: np.ndarray  # sentence rows of every chunk, chunks end to end
+    sentence_vectors: npy.Stacked  # rows of every segment's sentences.npy, end to end
+    passage_sentences: np.ndarray  # sentence rows of every chunk row, chunks end to end
+    chunk_sentences: np.ndarray  # how many sentences each chunk row holds
     lexical: LexicalIndex
     build: str = ""  # the build folder's name, as CURRENT named it when this was loaded
 
-    def chunk_vectors(self) -> np.ndarray:
-        import numpy as np
+    @property
+    def chunks(self) -> LiveChunks:
+        return LiveChunks(self)
 
-        return self.vectors.vectors(np.arange(len(self.vectors)))
+    def chunk(self, row: int) -> Chunk:
+        """The chunk at a row, parsed from its segment."""
+        number = int(np.searchsorted(self._chunk_offsets, row, side="right")) - 1
+        return self.segments[number].chunk(int(row - self._chunk_offsets[number]))
+
+    @functools.cached_property
+    def _chunk_offsets(self) -> np.ndarray:
+        return np.cumsum([0] + [s.chunks for s in self.segments])
+
+    def sentence_spans(self, doc_id: str) -> list[tuple[int, int]]:
+        """A live document's sentence spans, in the order of its sentence rows."""
+        number, row = self.documents.where[doc_id]
+        return self.segments[number].sentence_spans(row)
+
+    def chunk_vectors(self) -> np.ndarray:
+        """The live chunks' vectors, in row order."""
+        return self.vectors.vectors(self.live_rows)
+
+
+class LiveChunks(Sequence):
+    """The live chunks in row order, each parsed when read."""
+
+    def __init__(self, data: IndexData) -> None:
+        self._data = data
+
+    def __len__(self) -> int:
+        return len(self._data.live_rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._data.chunk(row) for row in self._data.live_rows[i]]
+        return self._data.chunk(int(self._data.live_rows[i]))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None
+
+
+class Documents(Mapping):
+    """The live documents by id, in the manifest's order; a document is parsed when read (recent ones kept)."""
+
+    def __init__(self, segments: list[Segment], where: dict[str, tuple[int, int]]) -> None:
+        self._segments = segments
+        self.where = where  # doc_id -> (segment number, row)
+        self._read = functools.lru_cache(maxsize=4096)(self._parse)
+
+    def _parse(self, doc_id: str) -> Document:
+        number, row = self.where[doc_id]
+        return self._segments[number].document(row)
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if doc_id not in self.where:
+            raise KeyError(doc_id)
+        return self._read(doc_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.where)
+
+    def __len__(self) -> int:
+        return len(self.where)
 
 
 def live_build(index_dir: Path) -> str | None:
@@ -92,8 +155,6 @@ def _manifest(live: Path, index_dir: Path) -> dict:
 
 def load_index(index_dir: Path) -> IndexData:
     """Load the live build; raise StoreError with a next step when there is none or it is unreadable."""
-    import numpy as np
-
     live = _live_dir(index_dir)
     if live is None:
         raise StoreError(f"no index in {index_dir}: run `mgqa build --index {index_dir}` first")
@@ -102,63 +163,68 @@ def load_index(index_dir: Path) -> IndexData:
         if manifest.get("format") != FORMAT_VERSION:
             raise StoreError(f"{index_dir} has index format {manifest.get('format')}, this mgqa reads "
                              f"{FORMAT_VERSION}: run `mgqa build --index {index_dir}` to rebuild it")
-        documents, spans = {}, []
-        for row in _read_jsonl(live / "documents.jsonl"):
-            sentences = row.pop("sentences")
-            doc = _document(row)
-            documents[doc.doc_id] = doc
-            spans.extend((doc.doc_id, a, b) for a, b in sentences)
-        chunks = [_chunk(row) for row in _read_jsonl(live / "chunks.jsonl")]
-        store = vectors.open_store(live, vector_kind(manifest, len(chunks)))
-        sentence_vectors = np.load(live / "sentences.npy", mmap_mode="r" if spans else None)
-        passage_sentences = np.load(live / "passage_sentences.npy")
-        lexical = LexicalIndex.load(live / "bm25", len(chunks))
+        return _open(live, manifest)
     except StoreError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as err:
         raise StoreError(f"{index_dir} is damaged ({err}); run `mgqa build --index {index_dir}`") from None
-    if len(store) != len(chunks) or len(sentence_vectors) != len(spans) or \
-            len(passage_sentences) != sum(len(c.sentences) for c in chunks):
-        raise StoreError(f"{index_dir} is inconsistent (vectors and records differ); run `mgqa build` again")
-    return IndexData(manifest, documents, chunks, store, spans, sentence_vectors, passage_sentences, lexical,
-                     live.name)
 
 
-def vector_kind(manifest: dict, chunks: int) -> str:
-    """The vector index kind a manifest records (a manifest without one: what a build of that size gets)."""
-    return manifest.get("vectors", {}).get("kind") or vectors.kind_for(chunks)
+def _open(live: Path, manifest: dict) -> IndexData:
+    """The segments of a build folder, with the rows the manifest no longer names retired."""
+    entries = manifest["segments"]
+    opened = [Segment(live / entry["name"], entry["vectors"]["kind"]) for entry in entries]
+    number_of = {entry["name"]: number for number, entry in enumerate(entries)}
+    where = {doc_id: (number_of[entry["segment"]], int(entry["row"]))
+             for doc_id, entry in manifest["documents"].items()}
+    rows: list[list[int]] = [[] for _ in opened]
+    for number, row in where.values():
+        rows[number].append(row)
+    dead = [segment.dead_chunks(np.array(picked, dtype=np.int64)) for segment, picked in zip(opened, rows,
+                                                                                                strict=True)]
+    for segment, entry in zip(opened, entries, strict=True):
+        if (segment.documents, segment.chunks) != (entry["documents"], entry["chunks"]):
+            raise StoreError(f"{live.parent} is inconsistent (segment {entry['name']} differs from the manifest); "
+                             "run `mgqa build` again")
+    chunk_offsets = np.cumsum([0] + [s.chunks for s in opened])
+    sentence_offsets = np.cumsum([0] + [len(s.sentence_vectors) for s in opened])
+    live_rows = np.concatenate([np.zeros(0, dtype=np.int64)] + [
+        offset + (np.arange(s.chunks) if gone is None else np.flatnonzero(~gone))
+        for s, gone, offset in zip(opened, dead, chunk_offsets, strict=False)])
+    return IndexData(
+        manifest, opened, Documents(opened, where), live_rows,
+        vectors.Segmented([s.vectors.without(gone) for s, gone in zip(opened, dead, strict=True)]),
+        npy.Stacked([s.sentence_vectors for s in opened]),
+        np.concatenate([np.zeros(0, dtype=np.int64)] + [s.passage_sentences + offset
+                                                        for s, offset in zip(opened, sentence_offsets, strict=False)]),
+        np.concatenate([np.zeros(0, dtype=np.int32)] + [s.chunk_sentences for s in opened]),
+        LexicalIndex([s.postings for s in opened], dead), live.name)
 
 
-def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunks: list[Chunk],
-               chunk_vectors: np.ndarray, sentence_spans: dict[str, list[tuple[int, int]]],
-               sentence_vectors: np.ndarray, base: str | None = None) -> Path:
-    """Write a complete build next to the live one, fsync it, then switch CURRENT to it in one rename.
+def save_index(index_dir: Path, manifest: dict, new: tuple[str, list[Part]] | None = None,
+               base: str | None = None) -> Path:
+    """Write a build next to the live one, fsync it, then switch CURRENT to it in one rename.
 
-    `base`: a build folder whose passages are the first rows of these, so its vector index is extended,
-    not rebuilt (see vectors.write).
+    Of the segments `manifest["segments"]` names, `new` (name, parts) is written; every other one is hard-linked
+    from the build folder `base`, whose files are never changed once written.
     """
-    import numpy as np
-
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     staging = index_dir / f".{name}.tmp"
     staging.mkdir()
     try:
-        _write_jsonl(staging / "documents.jsonl",
-                     ({**_document_row(d), "sentences": sentence_spans.get(d.doc_id, [])} for d in documents))
-        _write_jsonl(staging / "chunks.jsonl", (dict(vars(c)) for c in chunks))
-        chunk_vectors = np.asarray(chunk_vectors, dtype=np.float32).reshape(-1, int(manifest["dimension"]))
-        vectors.write(staging, chunk_vectors, vector_kind(manifest, len(chunks)),
-                      None if base is None else index_dir / base)
-        with open(staging / "sentences.npy", "wb") as handle:
-            np.save(handle, np.ascontiguousarray(sentence_vectors, dtype=np.float32))
-        with open(staging / "passage_sentences.npy", "wb") as handle:
-            np.save(handle, _passage_sentences(documents, chunks, sentence_spans))
-        (staging / "bm25").mkdir()
-        LexicalIndex.build([chunking.embedding_text(c) for c in chunks]).save(staging / "bm25")
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                               encoding="utf-8")
-        for path in [*staging.iterdir(), *(staging / "bm25").iterdir()]:
+        written = []
+        for entry in manifest["segments"]:
+            folder = staging / entry["name"]
+            if new is not None and entry["name"] == new[0]:
+                segments.write(folder, new[1], int(manifest["dimension"]), entry["vectors"]["kind"])
+                written += segments.files(folder)
+            else:
+                _link(index_dir / str(base) / entry["name"], folder)
+            written += [folder, folder / segments.BM25_FOLDER]
+        # one line: json's indenting encoder is pure Python, ten times slower on a library's manifest
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8")
+        for path in [*written, staging / "manifest.json", staging]:
             fsync(path)
         final = index_dir / name
         staging.rename(final)
@@ -174,17 +240,19 @@ def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunk
     return final
 
 
-def _passage_sentences(documents: list[Document], chunks: list[Chunk],
-                       sentence_spans: dict[str, list[tuple[int, int]]]) -> np.ndarray:
-    """Each chunk's sentence rows (rows of sentences.npy), chunks laid end to end."""
-    import numpy as np
-
-    first, row_of = 0, {}
-    for doc in documents:
-        spans = sentence_spans.get(doc.doc_id, [])
-        row_of[doc.doc_id] = {tuple(span): first + i for i, span in enumerate(spans)}
-        first += len(spans)
-    return np.array([row_of[c.doc_id][span] for c in chunks for span in c.sentences], dtype=np.int64)
+def _link(source: Path, target: Path) -> None:
+    """A kept segment in the new build: its files hard-linked (copied where the disk can't link)."""
+    target.mkdir()
+    for path in sorted(source.rglob("*")):
+        into = target / path.relative_to(source)
+        if path.is_dir():
+            into.mkdir()
+            continue
+        try:
+            os.link(path, into)
+        except OSError:
+            shutil.copyfile(path, into)
+            fsync(into)
 
 
 @contextmanager
@@ -229,35 +297,6 @@ def _remove_stale(index_dir: Path, keep: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif path.is_file() and path.name.startswith(f".{POINTER}.") and path.name.endswith(".tmp"):
             path.unlink(missing_ok=True)
-
-
-def _document_row(doc: Document) -> dict:
-    # fields are plain values and tuples: asdict's deep copy took 0.9 s of a 5 s one-document add (400 documents)
-    return dict(vars(doc))
-
-
-def _document(row: dict) -> Document:
-    row["headings"] = tuple(tuple(h) for h in row.get("headings", ()))
-    row["pages"] = tuple(row.get("pages", ()))
-    row["promotes"] = tuple(row.get("promotes", ()))
-    return Document(**row)
-
-
-def _chunk(row: dict) -> Chunk:
-    row["section"] = tuple(row["section"])
-    row["sentences"] = tuple(tuple(s) for s in row["sentences"])
-    return Chunk(**row)
-
-
-def _write_jsonl(path: Path, rows) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def fsync(path: Path) -> None:

@@ -3,16 +3,19 @@
 Retrieval asks only `search` (candidate rows) and `vectors` (stored rows, to score exactly); a store kept by a
 server could sit behind the same Protocol without retrieval changing.
 
-On disk, in a build folder:
-    chunks.npy      every passage vector, row = chunk order in chunks.jsonl (memory-mapped at load)
+On disk, in a segment folder (segments.py):
+    chunks.npy      every passage vector, row = chunk order in chunks.jsonl (read by row: npy.RowFile)
     chunks.faiss    the faiss index over those rows: IndexFlatIP, or IndexHNSWFlat (inner product)
+An index of several segments is searched as one (`Segmented`), rows laid end to end, retired rows left out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from mgqa import npy
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,48 +75,54 @@ def make_index(kind: str, dimension: int):
     return faiss.IndexFlatIP(dimension)
 
 
-def write(folder: Path, vectors: np.ndarray, kind: str, base: Path | None = None) -> None:
-    """Save vectors and their faiss index of the kind into folder.
-
-    With `base` (a build folder whose rows are the first rows of `vectors`, same kind), its faiss index is
-    read and only the new rows are added: adding a document to a large HNSW graph doesn't rebuild it.
-    """
+def write(folder: Path, vectors: np.ndarray, kind: str) -> None:
+    """Save vectors and their faiss index of the kind into folder."""
     import faiss
     import numpy as np
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    with open(folder / VECTORS_FILE, "wb") as handle:
-        np.save(handle, vectors)
-    if base is not None:
-        index = faiss.read_index(str(base / INDEX_FILE))
-        if index.ntotal > len(vectors):
-            raise ValueError("the base index holds more rows than the vectors to write")
-        new = vectors[index.ntotal:]
-    else:
-        index, new = make_index(kind, vectors.shape[1]), vectors
-    if len(new):
-        index.add(new)
+    npy.save(folder / VECTORS_FILE, vectors)
+    index = make_index(kind, vectors.shape[1])
+    if len(vectors):
+        index.add(vectors)
     faiss.write_index(index, str(folder / INDEX_FILE))
 
 
 @dataclass(frozen=True)
 class FaissStore:
-    """A faiss index for search and the memory-mapped vectors for exact scores."""
+    """A faiss index for search and the stored vectors for exact scores."""
 
     kind: str
     index: object
-    stored: np.ndarray  # memory-mapped chunks.npy
+    stored: np.ndarray | npy.RowFile  # chunks.npy, in memory when small (npy.rows)
+    live: int = -1  # rows search may return (-1: all)
+    params: object = None  # faiss search parameters leaving retired rows out, with what they point to
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
+    def without(self, dead: np.ndarray | None) -> FaissStore:
+        """The same store, its search never returning the rows `dead` marks (exactly, for flat and HNSW alike)."""
+        import faiss
+        import numpy as np
+
+        if dead is None:
+            return self
+        bits = np.packbits(~dead, bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(dead), faiss.swig_ptr(bits))
+        params = faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH) if self.kind == "hnsw" else \
+            faiss.SearchParameters()
+        params.sel = selector
+        return replace(self, live=int((~dead).sum()), params=(params, selector, bits))
+
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
-        k = min(k, len(self))
+        k = min(k, len(self) if self.live < 0 else self.live)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, rows = self.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k)
+        scores, rows = self.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k,
+                                         params=None if self.params is None else self.params[0])
         keep = rows[0] >= 0  # HNSW may find fewer than k
         return rows[0][keep].astype(np.int64), scores[0][keep]
 
@@ -126,13 +135,46 @@ class FaissStore:
 def open_store(folder: Path, kind: str) -> FaissStore:
     """The store a build folder holds; raises OSError/RuntimeError/ValueError when damaged."""
     import faiss
-    import numpy as np
 
     describe(kind)
-    index = faiss.read_index(str(folder / INDEX_FILE))
+    # memory-mapped, not copied: at 390,000 passages the HNSW graph's own copy of the vectors took 0.6 GB and
+    # seconds to read at every load; pages are read as searches reach them
+    index = faiss.read_index(str(folder / INDEX_FILE), getattr(faiss, "IO_FLAG_MMAP_IFC", 0))  # faiss >= 1.11
     if kind == "hnsw":
         index.hnsw.efSearch = HNSW_EF_SEARCH
-    stored = np.load(folder / VECTORS_FILE, mmap_mode="r" if index.ntotal else None)  # numpy can't map 0 bytes
+    stored = npy.rows(folder / VECTORS_FILE)
     if len(stored) != index.ntotal:
         raise ValueError(f"{VECTORS_FILE} has {len(stored)} rows, {INDEX_FILE} {index.ntotal}")
     return FaissStore(kind, index, stored)
+
+
+@dataclass(frozen=True)
+class Segmented:
+    """Several segments' stores searched as one: rows laid end to end, each store's retired rows left out."""
+
+    stores: list[FaissStore]
+
+    @property
+    def kind(self) -> str:
+        """The kind of the largest segment's index."""
+        return max(self.stores, key=len).kind if self.stores else "flat"
+
+    def __len__(self) -> int:
+        return sum(len(store) for store in self.stores)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        if len(self.stores) == 1:
+            return self.stores[0].search(query, k)
+        found = [store.search(query, k) for store in self.stores]
+        offsets = np.cumsum([0] + [len(store) for store in self.stores])
+        rows = np.concatenate([r + offset for (r, _), offset in zip(found, offsets, strict=False)])
+        scores = np.concatenate([s for _, s in found])
+        best = np.argsort(-scores, kind="stable")[:k]
+        return rows[best], scores[best]
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        return np.asarray(npy.Stacked([store.stored for store in self.stores])[rows], dtype=np.float32)
