@@ -372,3 +372,12 @@ def test_a_segment_mostly_retired_is_written_again(built, tmp_path):
     names = segment_names(built.index_dir)
     assert first not in names and len(names) == 2  # the zinc segment is kept as it was
     assert answers(built.index_dir) == answers(whole_build(built, tmp_path))
+
+
+def test_a_pointer_to_a_missing_build_is_rebuilt_not_a_loop(built, embedder):
+    # `mgqa build` used to answer "run `mgqa build` again" here, which is what had just failed
+    settings = built
+    (settings.index_dir / "CURRENT").write_text("build-that-was-deleted\n", encoding="utf-8")
+    report = build(settings, embedder)
+    assert set(report.added) == set(ORIGINAL_IDS)
+    assert load_index(settings.index_dir).documents.keys() == set(ORIGINAL_IDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from mgqa.errors import MgqaError
 from mgqa.records import Document
 from mgqa.settings import Settings
 from mgqa.sources import SOURCES_FILE
+
+log = logging.getLogger(__name__)
 
 CHUNKER_VERSION = 4  # bump when chunking.py or a loader changes the text or what is cut: forces a full rebuild
 Progress = Callable[[float, str], None]
@@ -110,7 +113,7 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
     began = time.perf_counter()
     progress = progress or (lambda fraction, message: None)
     with store.build_lock(settings.index_dir):
-        manifest = store.read_manifest(settings.index_dir)
+        manifest = _manifest_or_none(settings.index_dir)
         full = manifest is None or not _same_settings(manifest, settings)
         old_docs = {} if manifest is None else manifest["documents"]
         # every file, skipped ones too, so a bad file isn't re-read each time
@@ -206,6 +209,16 @@ def _encode_all(texts: list[str], embedder: Embedder, done: Callable[[float], No
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     row = {text: number for number, text in enumerate(unique)}
     return np.concatenate(parts)[[row[t] for t in texts]]
+
+
+def _manifest_or_none(index_dir: Path) -> dict | None:
+    """The live manifest; None when there is no index, or when the live build is missing or unreadable: a full
+    build replaces it (telling the user to build again, when building is what fails, would go round in circles)."""
+    try:
+        return store.read_manifest(index_dir)
+    except store.StoreError as err:
+        log.warning("%s; building the whole index from the documents instead", str(err).split("; run")[0])
+        return None
 
 
 def _live_or_none(index_dir: Path) -> store.IndexData | None:
