@@ -109,7 +109,7 @@ def test_quote_and_answer_dictionaries_have_the_api_keys():
     [quote] = build_quotes([passage(chunk(0, 1), best=0, score=0.123456)], {"guide": doc})
     as_dict = quote.to_dict()
     assert set(as_dict) == {"text", "highlight", "doc_id", "title", "section", "link", "score",
-                             "promotional", "publisher", "publisher_type"}
+                             "promotional", "publisher", "publisher_type", "also_in"}
     assert as_dict["score"] == 0.1235
     answer = Answer("q?", "answered", "caution", (quote,), None, reason="internal")
     assert set(answer.to_dict()) == {"question", "status", "quotes", "caution", "notice", "disagreements"}

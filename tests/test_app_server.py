@@ -70,7 +70,7 @@ def test_ask_returns_the_answer_json_contract(client):
     assert result["status"] == "answered" and isinstance(result["caution"], str) and result["notice"] is None
     quote = result["quotes"][0]
     assert set(quote) == {"text", "highlight", "doc_id", "title", "section", "link", "score",
-                             "promotional", "publisher", "publisher_type"}
+                             "promotional", "publisher", "publisher_type", "also_in"}
     assert quote["highlight"] in quote["text"] and isinstance(quote["score"], float)
     assert isinstance(quote["promotional"], bool) and quote["title"] == "Magnesium and Nerves"
 

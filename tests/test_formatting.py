@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from mgqa.answer import Answer, Claim, Disagreement, Quote
-from mgqa.formatting import app_link, format_answer, format_question, highlighted, safe_href
+from mgqa.formatting import app_link, format_answer, format_question, format_quote, highlighted, safe_href
 
 SCRIPT = "<script>window.__xss=1</script>"
 IMG = '<img src=x onerror="window.__xss=2">'
@@ -193,3 +193,18 @@ def test_a_real_answer_from_the_knowledge_base_formats(kb):
     assert answer.status == "answered" and "<mark>" in message and message.count("<blockquote>") == len(answer.quotes)
 
 
+
+
+def test_a_sentence_several_documents_say_names_every_source_with_its_link():
+    from mgqa.answer import Source
+
+    other = Source("nhs.html", "Magnesium <b>facts</b>", "National Health Guide", "public_health",
+                   "https://example.org/mg#:~:text=Magnesium")
+    hostile = Source("x.md", "X", "Seller", "commercial", "javascript:alert(1)")
+    quote = replace(make_quote(), also_in=(other, hostile))
+    html = format_quote(quote)
+    assert "Also said by:" in html and "National Health Guide" in html and "Public health" in html
+    assert 'href="https://example.org/mg#:~:text=Magnesium"' in html
+    assert "<b>facts</b>" not in html and "javascript:" not in html  # escaped title, unsafe link dropped
+    assert quote.to_dict()["also_in"] == [other.to_dict(), hostile.to_dict()]
+    assert "Also said by" not in format_quote(make_quote())

@@ -14,7 +14,7 @@ from mgqa.store import StoreError, load_index
 
 ANSWER_KEYS = {"question", "status", "quotes", "caution", "notice", "disagreements"}
 QUOTE_KEYS = {"text", "highlight", "doc_id", "title", "section", "link", "score",
-                             "promotional", "publisher", "publisher_type"}
+                             "promotional", "publisher", "publisher_type", "also_in"}
 
 
 def check_quotes(kb: KnowledgeBase, answer) -> None:

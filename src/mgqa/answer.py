@@ -52,13 +52,14 @@ class Quote:
     page: int | None = None
     publisher: str | None = None
     publisher_type: str = "unknown"  # public_health | clinic | commercial | unknown
-    # other documents saying (nearly) the same sentence; shown in the terminal, not yet in the JSON contract
+    # other documents saying (nearly) the same sentence, collapsed into this quote; each is named with its link
     also_in: tuple[Source, ...] = ()
 
     def to_dict(self) -> dict:
         return {"text": self.text, "highlight": self.highlight, "doc_id": self.doc_id, "title": self.title,
                 "section": self.section, "link": self.link, "score": round(self.score, 4),
-                "promotional": self.promotional, "publisher": self.publisher, "publisher_type": self.publisher_type}
+                "promotional": self.promotional, "publisher": self.publisher, "publisher_type": self.publisher_type,
+                "also_in": [source.to_dict() for source in self.also_in]}
 
 
 @dataclass(frozen=True)

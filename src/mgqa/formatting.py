@@ -110,7 +110,20 @@ def format_quote(quote: Quote, number: int = 1) -> str:
             f'<div class="mgqa-where"><span class="mgqa-num">{number}</span> {where}</div>'
             f'<div class="mgqa-from">{source_badge(quote.publisher, quote.publisher_type)}{badge}</div>'
             f"<blockquote>{highlighted(quote)}</blockquote>"
-            f'<div class="mgqa-links">{" · ".join(links)}</div></div>')
+            f'<div class="mgqa-links">{" · ".join(links)}</div>{_also_in(quote)}</div>')
+
+
+def _also_in(quote: Quote) -> str:
+    """The other documents that say the same sentence (collapsed into this quote), each named with its link."""
+    if not quote.also_in:
+        return ""
+    items = []
+    for source in quote.also_in:
+        name = f"{source_badge(source.publisher, source.publisher_type)} <em>{text(source.title)}</em>"
+        href = safe_href(source.link)
+        items.append(f"<li>{name}{' · ' + _link(href, 'open') if href else ''}</li>")
+    return f'<div class="mgqa-also"><span>Also said by:</span><ul>{"".join(items)}</ul></div>'
+
 
 
 def highlighted(quote: Quote) -> str:

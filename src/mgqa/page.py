@@ -38,6 +38,8 @@ CSS = """
                          font-style: normal; color: var(--body-text-color); }
 .mgqa-quote mark { background: #fff0a8; color: inherit; padding: 0 .1em; border-radius: 2px; }
 .mgqa-links { font-size: .88em; }
+.mgqa-also { font-size: .85em; margin-top: .3rem; }
+.mgqa-also ul { margin: .15rem 0 0; padding-left: 1.1rem; }
 .mgqa-disagree { border: 2px solid #7a3300; border-radius: 6px; padding: .6rem .8rem; background: #fffaf3;
                  color: #3d1a00; }
 .mgqa-disagree-title { font-size: 1.05em; }
