@@ -21,7 +21,17 @@ def test_documents_table_and_summary_are_text(kb):
     assert all(len(r[5]) == 12 for r in rows)
     assert {(r[1], r[2]) for r in rows} == {("", "unknown")}  # the fixtures name no publisher
     summary = index_summary({**kb.manifest, "model": "<b>m</b>"})
-    assert "&lt;b&gt;m&lt;/b&gt;" in summary and "3 documents" in summary
+    assert "&lt;b&gt;m&lt;/b&gt;" in summary and "3 documents" in summary and "the table lists" not in summary
+
+
+def test_a_large_library_lists_a_bounded_table_and_says_so():
+    from mgqa.formatting import TABLE_ROWS
+
+    documents = {f"d{n}": {"title": f"Title {n:06d}", "chunks": 1, "sha256": "ab" * 32} for n in range(TABLE_ROWS * 3)}
+    manifest = {"documents": documents, "counts": {"documents": len(documents), "chunks": len(documents)}}
+    rows = documents_table(manifest)
+    assert len(rows) == TABLE_ROWS and rows[0][0] == "Title 000000"  # the first by title, not all 1,500
+    assert f"the table lists the first {TABLE_ROWS} by title" in index_summary(manifest)
 
 
 # ---------------------------------------------------------------- the live index swap

@@ -166,10 +166,15 @@ def _link(href: str, label: str, css: str = "mgqa-link") -> str:
             f'{label} <span aria-hidden="true">↗</span>{NEW_TAB}</a>')
 
 
-def documents_table(manifest: dict) -> list[list[object]]:
-    """Rows for the knowledge-base tab: title, publisher, type, source, chunks, short sha256, indexed at."""
+TABLE_ROWS = 500  # documents listed in the knowledge-base tab: a 100,000-document table would stall the page
+
+
+def documents_table(manifest: dict, limit: int = TABLE_ROWS) -> list[list[object]]:
+    """Rows for the knowledge-base tab, the first `limit` by title: title, publisher, type, source, chunks,
+    short sha256, indexed at."""
     rows = []
-    for doc in sorted(manifest.get("documents", {}).values(), key=lambda d: str(d.get("title", "")).lower()):
+    ordered = sorted(manifest.get("documents", {}).values(), key=lambda d: str(d.get("title", "")).lower())
+    for doc in ordered[:limit]:
         source = doc.get("url") or doc.get("source", "")
         kind = LABELS.get(str(doc.get("publisher_type")), "unknown")
         rows.append([doc.get("title", ""), doc.get("publisher") or "", kind, source, doc.get("chunks", 0),
@@ -182,6 +187,8 @@ def index_summary(manifest: dict) -> str:
     counts = manifest.get("counts", {})
     seconds = manifest.get("build_seconds")
     took = f" in {seconds:.1f} s" if isinstance(seconds, int | float) else ""
+    listed = len(manifest.get("documents", {}))
+    shown = f" (the table lists the first {TABLE_ROWS} by title)" if listed > TABLE_ROWS else ""
     return (f'<p class="mgqa-index"><strong>Model:</strong> <code>{text(manifest.get("model", "?"))}</code> · '
             f'<strong>Built:</strong> {text(manifest.get("built_at", "?"))}{took} · '
-            f'{int(counts.get("documents", 0))} documents, {int(counts.get("chunks", 0))} passages</p>')
+            f'{int(counts.get("documents", 0))} documents, {int(counts.get("chunks", 0))} passages{shown}</p>')
