@@ -75,3 +75,13 @@ def test_a_broken_triage_graph_leaves_the_triage_on_numpy(tmp_path):
     path.write_bytes(b"not a graph")  # a damaged cache file
     assert not triage_onnx.attach(model, tmp_path) and model.runner is None
     assert model.probabilities([np.ones((3, 384), np.float32)])["emergency"].shape == (1,)
+
+
+def test_a_graph_that_disagrees_with_numpy_is_never_cached(tmp_path, monkeypatch):
+    from mgqa import triage_onnx
+    from mgqa.embedding import DEFAULT_MODEL
+
+    model = triage.load_for(DEFAULT_MODEL)
+    monkeypatch.setattr(model, "numpy_probabilities", lambda states: np.full((len(states), 2), 0.5, np.float32))
+    assert not triage_onnx.attach(model, tmp_path) and model.runner is None
+    assert not list((tmp_path / "triage").iterdir())  # no graph, and no staging file left behind

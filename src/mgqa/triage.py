@@ -111,8 +111,10 @@ class TriageModel:
     def numpy_probabilities(self, states: Sequence[np.ndarray]) -> np.ndarray:
         """[texts, heads] probabilities computed in numpy: the reference the ONNX graph is checked against."""
         with _one_blas_thread():
-            vectors = np.stack([self.vector(s) for s in states]) if len(states) else np.zeros((0, 384), np.float32)
-            logits = vectors @ self._dense["head"][0] + self._dense["head"][1]
+            head, bias = self._dense["head"]
+            vectors = np.stack([self.vector(s) for s in states]) if len(states) else np.zeros((0, len(head)),
+                                                                                                np.float32)
+            logits = vectors @ head + bias
         return 1.0 / (1.0 + np.exp(-logits))
 
     def assess(self, states: np.ndarray, clause_states: Callable[[], Sequence[np.ndarray]]) -> Assessment:

@@ -2,8 +2,8 @@
 
 numpy runs the layer correctly (triage.TriageModel.vector is the reference), but a dozen small products and
 their Python overhead cost about as much as the whole six-layer encoder run in onnxruntime. The graph is
-written once from the shipped weights with onnx's helper API (no torch), cached beside the encoder's export
-under a name that follows the weights, and checked against numpy before it is used.
+written once from the shipped weights with onnx's helper API (no torch), checked against numpy, and only then
+cached beside the encoder's export, under a name that follows the weights.
 """
 
 from __future__ import annotations
@@ -87,6 +87,9 @@ def build(model: triage.TriageModel, target: Path) -> None:
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
     try:
         onnx.save_model(onnx_model, str(staging))
+        probe = [np.random.default_rng(0).standard_normal((n, dim)).astype(np.float32) for n in (3, 17)]
+        if not np.allclose(OnnxTriageLayer(staging)(probe), model.numpy_probabilities(probe), atol=1e-4):
+            raise ValueError("the triage graph disagrees with the numpy layer")  # never cached, so never used
         staging.replace(target)  # whole or not at all: a killed build leaves only a staging file
     finally:
         staging.unlink(missing_ok=True)
@@ -109,18 +112,14 @@ class OnnxTriageLayer:
 
 
 def attach(model: triage.TriageModel, cache: Path, model_file: Path = triage.MODEL_PATH) -> bool:
-    """Let `model` score through onnxruntime when the graph can be built (or is cached) and agrees with numpy;
-    leave it on numpy otherwise. Returns whether it was attached."""
+    """Let `model` score through onnxruntime when the graph is cached or can be built (a graph is cached only
+    once it agrees with numpy, and its name follows the weights); leave it on numpy otherwise. Returns whether
+    it was attached."""
     try:
         path = cached_path(model_file, cache)
         if not path.is_file():
             build(model, path)
         layer = OnnxTriageLayer(path)
-        probe = [np.random.default_rng(0).standard_normal((n, model.weights["head.weight"].shape[1]))
-                 .astype(np.float32) for n in (3, 17)]
-        if not np.allclose(layer(probe), model.numpy_probabilities(probe), atol=1e-4):
-            log.warning("the triage graph disagrees with the numpy layer; using numpy")
-            return False
     except Exception as err:  # noqa: BLE001 - onnx and onnxruntime raise their own untyped errors; numpy still works
         log.warning("triage graph unavailable (%s); using numpy", err)
         return False
