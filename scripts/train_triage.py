@@ -130,18 +130,18 @@ def pick_thresholds(p_msg: np.ndarray, p_clause: np.ndarray, rule: np.ndarray, y
     # evenly spaced in log-odds, from 0.02 to 0.9995: a fine-tuned layer puts many messages near 0 or 1
     grid = np.round(1 / (1 + np.exp(-np.linspace(-4, 7.5, 47))), 4)
     for veto in (0.0, 0.001, 0.003, 0.01, 0.03, 0.1):
-        ruled = rule & (p_msg >= veto)
         for t_msg in grid:
             for t_clause in grid[grid >= t_msg]:
                 for floor in (0.01, 0.03, 0.05, 0.1, 0.2):
-                    hit = ruled | (p_msg >= t_msg) | ((p_clause >= t_clause) & (p_msg >= floor))
+                    thresholds = {"emergency": float(t_msg), "clause": float(t_clause), "floor": float(floor),
+                                  "veto": float(veto)}
+                    hit = hits(thresholds, p_msg, p_clause, rule)
                     recall, false = hit[y == 1].mean(), hit[y == 0].mean()
                     if false > MAX_FALSE_ALARMS:
                         continue
                     key = (recall, -false, t_msg)
                     if best is None or key > best[0]:
-                        best = (key, {"emergency": float(t_msg), "clause": float(t_clause), "floor": float(floor),
-                                      "veto": float(veto)})
+                        best = (key, thresholds)
     return best[1] if best else {"emergency": float(grid[-1]), "clause": float(grid[-1]), "floor": 0.2, "veto": 0.1}
 
 
@@ -218,7 +218,13 @@ def main() -> None:
     model.save(args.out)
     print(json.dumps({"bank": len(bank), "dev": len(dev), "epoch": epoch, "thresholds": model.thresholds,
                       "dev_recall": round(recall, 3), "dev_false_alarms": round(-false, 3),
-                      "wrote": str(args.out.resolve().relative_to(ROOT))}, indent=2))
+                      "wrote": _shown(args.out)}, indent=2))
+
+
+def _shown(path: Path) -> str:
+    """A written file as the report names it: repo-relative when it is inside the repository."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
 
 
 if __name__ == "__main__":
