@@ -117,12 +117,12 @@ class KnowledgeBase:
         else:  # one encoder run for retrieval and triage
             vectors, states = self.embedder.encode_states([widened])
             vector, states = vectors[0], states[0]
-        focus = self.terms.focus(cleaned)  # what the question is about: for ranking, coverage and the quotes
-        passages = self._search(widened, vector, focus)
         assessment = self._assess(cleaned, states)
-        if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):
+        if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):  # no quotes: nothing to search
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
             return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
+        focus = self.terms.focus(cleaned)  # what the question is about: for ranking, coverage and the quotes
+        passages = self._search(widened, vector, focus)
         if rule and assessment and assessment.calm:
             rule = None  # the whole message reads as calm (past, hypothetical, a topic): the wording alone isn't enough
         covered, reason, missing = self.covers(cleaned, widened, passages, focus)
