@@ -42,7 +42,23 @@ def brand_words(doc: Document) -> tuple[str, ...]:
     """Coined words of the product and publisher names: capitalised there, never written in lower case
     in the document ("NeuroSoothe", "Organixx"), so a mention of them is a mention of the brand."""
     names = doc.promotes + ((doc.publisher,) if doc.commercial and doc.publisher else ())
-    plain = set(re.findall(r"\b[a-z][\w'-]*", doc.text))
+    if not names:
+        return ()
+    key = (doc.doc_id, doc.sha256, names)  # the text is the file's: same bytes, same words
+    found = _BRANDS.get(key)
+    if found is None:  # every quote from a document asks again, and reading its whole text costs a millisecond
+        found = _coined(names, doc.text)
+        if len(_BRANDS) >= 1024:
+            _BRANDS.clear()
+        _BRANDS[key] = found
+    return found
+
+
+_BRANDS: dict[tuple, tuple[str, ...]] = {}
+
+
+def _coined(names: tuple[str, ...], text: str) -> tuple[str, ...]:
+    plain = set(re.findall(r"\b[a-z][\w'-]*", text))
     found = []
     for name in names:
         for word in re.findall(r"[A-Za-z][\w'-]*", name):
