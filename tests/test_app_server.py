@@ -157,14 +157,17 @@ def test_upload_and_rebuild_then_answers_quote_the_new_document(app_server, clie
 
 
 @pytest.mark.slow
-def test_twenty_clients_ten_questions_each_all_answered(app_server):
+@pytest.mark.parametrize("client", ["http", "gradio"])
+def test_twenty_clients_ten_questions_each_all_answered(app_server, client):
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", app_server.url,
-                          "--timeout", "90"], capture_output=True, text=True, timeout=150,
+                          "--client", client, "--timeout", "90"], capture_output=True, text=True, timeout=150,
                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     report = json.loads(run.stdout)
     assert run.returncode == 0, report
     assert report["requests"] == report["answered"] == 200 and report["errors"] == 0
-    print(f"\nload test: p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, {report['requests_per_second']} req/s")
+    assert sum(report["statuses"].values()) == 200 and report["client"] == client
+    print(f"\nload test ({client}): p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, "
+          f"{report['requests_per_second']} req/s")
 
 
 def test_load_test_refuses_non_loopback_urls():
