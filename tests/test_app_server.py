@@ -204,6 +204,16 @@ def test_a_full_queue_answers_busy_try_again_at_once(tmp_path, monkeypatch):
     assert code == 503 and json.loads(body)["detail"] == ui.BUSY_NOTICE
 
 
+@pytest.mark.parametrize("route", ["/gradio_api/run/ask", "/gradio_api/api/ask", "/gradio_api/run/rebuild"])
+def test_a_queued_event_cannot_skip_the_queue(app_server, route):
+    """Asked directly, /ask would run outside the queue: no limit on how many at once, and never 'busy'."""
+    request = urllib.request.Request(app_server.url + route, data=json.dumps({"data": ["magnesium?"]}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 404 and b"join the queue" in refused.value.read()
+
+
 def join_queue(url: str, fn_index: int, session: str) -> tuple[int, str]:
     body = json.dumps({"data": ["magnesium?"], "fn_index": fn_index, "session_hash": session, "event_data": None,
                        "trigger_id": None}).encode()

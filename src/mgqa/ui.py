@@ -169,7 +169,9 @@ def build_app(library: Library, admin_password: str | None = None, upload_token:
 
         gr.api(ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
         demo.load(lambda: _kb_facts(library), outputs=[info, table], api_visibility="private", queue=False)
-    demo.queue(max_size=queue_size, default_concurrency_limit=1)  # events not given their own limit run one by one
+    # Events not given their own limit run one by one. api_open=False: a queued event (/ask, the chat, a rebuild)
+    # can't be run directly through /gradio_api/run/<name>, which would skip the queue, its limits and the busy answer.
+    demo.queue(max_size=queue_size, default_concurrency_limit=1, api_open=False)
     return demo
 
 
