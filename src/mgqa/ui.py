@@ -46,6 +46,9 @@ ASK_CONCURRENCY = 16
 # so a crowd can't grow the queue, and everyone's wait, without bound.
 QUEUE_SIZE = 256
 BUSY_NOTICE = "The app is busy answering other questions right now. Please try again in a moment."
+# How often a waiting question hears its place in the queue. Gradio's default ("auto") tells every waiting question
+# again each time one starts: with 50 waiting that was thousands of messages a second on the event loop.
+QUEUE_UPDATE_SECONDS = 1.0
 EXAMPLES = [
     "Can magnesium help repair nerve damage?",
     "Which forms of magnesium are best for nerve health?",
@@ -171,7 +174,8 @@ def build_app(library: Library, admin_password: str | None = None, upload_token:
         demo.load(lambda: _kb_facts(library), outputs=[info, table], api_visibility="private", queue=False)
     # Events not given their own limit run one by one. api_open=False: a queued event (/ask, the chat, a rebuild)
     # can't be run directly through /gradio_api/run/<name>, which would skip the queue, its limits and the busy answer.
-    demo.queue(max_size=queue_size, default_concurrency_limit=1, api_open=False)
+    demo.queue(max_size=queue_size, default_concurrency_limit=1, api_open=False,
+               status_update_rate=QUEUE_UPDATE_SECONDS)
     return demo
 
 
