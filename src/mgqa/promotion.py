@@ -81,8 +81,8 @@ def context_of(doc: Document, start: int) -> str:
     lead-in paragraph of its list."""
     above = [doc.text[a:b] for a, b, level in doc.headings if b <= start and level > 1]  # not the title
     parts = above[-1:]
-    paragraphs = [(a, b) for a, b in textlib.blocks(doc.text) if b <= start]
     if doc.text.startswith("• ", start) or re.match(r"\d{1,3}[.)] ", doc.text[start:start + 5]):
+        paragraphs = [(a, b) for a, b in textlib.blocks(doc.text) if b <= start]  # only a list item needs them
         for a, b in reversed(paragraphs):  # back over the list's other items to the paragraph announcing it
             if not re.match(r"(?:• |\d{1,3}[.)] )", doc.text[a:b]):
                 parts.append(doc.text[a:b])
