@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_serve.py phases [--clients 1] [--questions 200]
     .venv/bin/python benchmarks/bench_serve.py compare --base f9c5fae [--clients 50] [--questions 10] [--rounds 4]
+    .venv/bin/python benchmarks/bench_serve.py compare --base HEAD --base-server plain   # uvloop and httptools' share
 
 phases: the app in this process, with Gradio's own profiling on (GRADIO_PROFILING=1) and a clock around the handler
 and the micro-batcher; scripts/load_test.py's clients in another process, so they don't share the app's GIL. Means
@@ -11,7 +12,9 @@ CPU time per answer.
 
 compare: this working tree and a git revision (exported with `git archive` to a temporary folder), each served by
 `mgqa serve` in a process of its own, load-tested one after the other, the order swapped every round; medians of
-the rounds, the ratios new/old, and each server's CPU time per answer (from /proc). Loopback only.
+the rounds, the ratios new/old, and each server's CPU time per answer (from /proc). Loopback only. Both servers run
+as `mgqa serve` does, uvicorn choosing its event loop and HTTP parser; `--base-server plain` makes the old one use
+asyncio's loop and h11, as it does where uvloop and httptools are not installed.
 """
 
 from __future__ import annotations
@@ -115,10 +118,10 @@ def mean(values) -> float | None:
     return round(statistics.fmean(values), 2) if values else None
 
 
-def compare(base: str, clients: int, questions: int, rounds: int, client: str) -> dict:
+def compare(base: str, clients: int, questions: int, rounds: int, client: str, base_server: str = "auto") -> dict:
     with tempfile.TemporaryDirectory(prefix="mgqa-base-") as folder:
         export(base, Path(folder))
-        with serving(ROOT / "src") as new, serving(Path(folder) / "src") as old:
+        with serving(ROOT / "src") as new, serving(Path(folder) / "src", base_server) as old:
             runs: dict[str, list[dict]] = {"old": [], "new": []}
             for number in range(rounds):
                 order = [("old", old), ("new", new)] if number % 2 == 0 else [("new", new), ("old", old)]
@@ -131,7 +134,8 @@ def compare(base: str, clients: int, questions: int, rounds: int, client: str) -
                     print(name, json.dumps({k: report[k] for k in KEYS}), file=sys.stderr, flush=True)
     medians = {name: {k: statistics.median(r[k] for r in reports) for k in KEYS if k != "errors"}
                for name, reports in runs.items()}
-    return {"base": base, "clients": clients, "questions": questions, "rounds": rounds, "client": client,
+    return {"base": base, "base_server": base_server, "clients": clients, "questions": questions, "rounds": rounds,
+            "client": client,
             "old": medians["old"], "new": medians["new"],
             "errors": {name: sum(r["errors"] for r in reports) for name, reports in runs.items()},
             "new/old": {k: round(medians["new"][k] / medians["old"][k], 3) for k in medians["new"]}}
@@ -148,28 +152,39 @@ def export(revision: str, folder: Path) -> None:
         tar.extractall(folder, filter="data")
 
 
+# what `mgqa serve` runs (mgqa.ui.serve), with uvicorn's event loop and HTTP parser named
+SERVE = """import sys, uvicorn
+from mgqa import ui
+app = ui.create_app(ui.load_library(sys.argv[1]))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False, loop=sys.argv[3],
+            http=sys.argv[4])
+"""
+SERVERS = {"auto": ("auto", "auto"), "plain": ("asyncio", "h11")}
+
+
 @contextmanager
-def serving(src: Path):
-    """`mgqa serve` from that source folder, on a free loopback port, uploads off; yields (url, pid)."""
+def serving(src: Path, server: str = "auto"):
+    """The app from that source folder, served as `mgqa serve` serves it, on a free loopback port, uploads off;
+    yields (url, pid)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "MGQA_ADMIN_PASSWORD"}
     env["PYTHONPATH"] = str(src)
-    server = subprocess.Popen([sys.executable, "-m", "mgqa", "serve", "--port", str(port), "--index",
-                               str(ROOT / "index")], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-c", SERVE, str(ROOT / "index"), str(port), *SERVERS[server]],
+                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
         while not answers(url):
-            if server.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the app from {src} did not start")
             time.sleep(0.2)
         load_test.run(url, 4, 2, 60)  # warm up
-        yield url, server.pid
+        yield url, process.pid
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def answers(url: str) -> bool:
@@ -198,11 +213,14 @@ def main() -> None:
     two.add_argument("--questions", type=int, default=10, help="per client")
     two.add_argument("--rounds", type=int, default=4)
     two.add_argument("--client", choices=load_test.CLIENTS, default="http")
+    two.add_argument("--base-server", choices=SERVERS, default="auto",
+                     help="plain: the old side on asyncio's event loop and h11, not uvloop and httptools")
     args = parser.parse_args()
     if args.mode == "phases":
         print(json.dumps(phases(args.clients, args.questions, args.client), indent=2))
     else:
-        print(json.dumps(compare(args.base, args.clients, args.questions, args.rounds, args.client), indent=2))
+        print(json.dumps(compare(args.base, args.clients, args.questions, args.rounds, args.client,
+                                 args.base_server), indent=2))
 
 
 if __name__ == "__main__":
