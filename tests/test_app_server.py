@@ -9,6 +9,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -157,14 +158,17 @@ def test_upload_and_rebuild_then_answers_quote_the_new_document(app_server, clie
 
 
 @pytest.mark.slow
-def test_twenty_clients_ten_questions_each_all_answered(app_server):
+@pytest.mark.parametrize("client", ["http", "gradio"])
+def test_twenty_clients_ten_questions_each_all_answered(app_server, client):
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", app_server.url,
-                          "--timeout", "90"], capture_output=True, text=True, timeout=150,
+                          "--client", client, "--timeout", "90"], capture_output=True, text=True, timeout=150,
                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     report = json.loads(run.stdout)
     assert run.returncode == 0, report
     assert report["requests"] == report["answered"] == 200 and report["errors"] == 0
-    print(f"\nload test: p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, {report['requests_per_second']} req/s")
+    assert sum(report["statuses"].values()) == 200 and report["client"] == client
+    print(f"\nload test ({client}): p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, "
+          f"{report['requests_per_second']} req/s")
 
 
 def test_load_test_refuses_non_loopback_urls():
@@ -173,8 +177,9 @@ def test_load_test_refuses_non_loopback_urls():
     assert run.returncode == 2 and "loopback" in run.stderr
 
 
-def test_a_full_queue_answers_busy_try_again_at_once(tmp_path, monkeypatch):
-    """With every /ask worker busy and the queue full, one more question is refused at once, in words."""
+@contextmanager
+def one_worker_held(tmp_path, monkeypatch, queue_size: int):
+    """The app with one /ask worker, held busy by the first question until `release` is set."""
     from fakes import FAKE_MODEL, FakeEmbedder
     from mgqa import ui
     from mgqa.build import build
@@ -189,16 +194,51 @@ def test_a_full_queue_answers_busy_try_again_at_once(tmp_path, monkeypatch):
     answer = library.ask
     monkeypatch.setattr(library, "ask", lambda question: (entered.set(), release.wait(20), answer(question))[2])
     monkeypatch.setattr(ui, "ASK_CONCURRENCY", 1)
-    with ui.BackgroundServer(ui.create_app(library, admin_password="", queue_size=1)) as server:
+    with ui.BackgroundServer(ui.create_app(library, admin_password="", queue_size=queue_size)) as server:
         status, _, config = get(server.url + "/config")
         fn_index = next(d["id"] for d in json.loads(config)["dependencies"] if d.get("api_name") == "ask")
-        joined = [join_queue(server.url, fn_index, "s0")]  # it runs, and blocks the only worker
+        assert join_queue(server.url, fn_index, "s0")[0] == 200  # it runs, and holds the only worker
         assert entered.wait(10)
-        joined += [join_queue(server.url, fn_index, f"s{n}") for n in (1, 2)]  # one waits in the queue, one more
-        release.set()
-    assert [code for code, _ in joined[:2]] == [200, 200]
-    code, body = joined[2]
+        try:
+            yield server, fn_index, release
+        finally:
+            release.set()
+
+
+def test_a_full_queue_answers_busy_try_again_at_once(tmp_path, monkeypatch):
+    """With every /ask worker busy and the queue full, one more question is refused at once, in words."""
+    from mgqa import ui
+
+    with one_worker_held(tmp_path, monkeypatch, queue_size=1) as (server, fn_index, _):
+        joined = [join_queue(server.url, fn_index, f"s{n}") for n in (1, 2)]  # one waits in the queue, one more
+    assert joined[0][0] == 200
+    code, body = joined[1]
     assert code == 503 and json.loads(body)["detail"] == ui.BUSY_NOTICE
+
+
+def test_a_waiting_question_is_told_its_place_then_answered(tmp_path, monkeypatch):
+    import httpx
+
+    with one_worker_held(tmp_path, monkeypatch, queue_size=8) as (server, fn_index, release):
+        assert join_queue(server.url, fn_index, "waiting")[0] == 200
+        with httpx.stream("GET", server.url + "/gradio_api/queue/data", params={"session_hash": "waiting"},
+                          timeout=20) as stream:
+            messages = (json.loads(line[5:]) for line in stream.iter_lines() if line.startswith("data:"))
+            first = next(messages)
+            assert first["msg"] == "estimation" and first["rank"] == 0  # the page shows "queue: 1/1"
+            release.set()
+            done = next(m for m in messages if m["msg"] == "process_completed")
+    assert done["success"] and done["output"]["data"][0]["status"] == "answered"
+
+
+@pytest.mark.parametrize("route", ["/gradio_api/run/ask", "/gradio_api/api/ask", "/gradio_api/run/rebuild"])
+def test_a_queued_event_cannot_skip_the_queue(app_server, route):
+    """Asked directly, /ask would run outside the queue: no limit on how many at once, and never 'busy'."""
+    request = urllib.request.Request(app_server.url + route, data=json.dumps({"data": ["magnesium?"]}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 404 and b"join the queue" in refused.value.read()
 
 
 def join_queue(url: str, fn_index: int, session: str) -> tuple[int, str]:

@@ -13,12 +13,32 @@ from mgqa.batching import DIRECT_FROM, MicroBatcher
 QUESTIONS = [f"does magnesium help question {n}" for n in range(12)]
 
 
+class Held:
+    """A fake embedder whose first model call holds until released, as a model busy with a question does."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.running, self.release = threading.Event(), threading.Event()
+
+    def __getattr__(self, name: str):
+        found = getattr(self.inner, name)
+        if name not in ("encode", "encode_states"):
+            return found
+
+        def held(*args, **kwargs):
+            self.running.set()
+            assert self.release.wait(10)
+            return found(*args, **kwargs)
+
+        return held
+
+
 def ask_together(batcher: MicroBatcher, questions: list[str], states: bool = False) -> list[object]:
+    """The first question, then the rest while the model is busy with it (as in a crowd); what each caller got.
+    The batcher's embedder must be a Held."""
     results: list[object] = [None] * len(questions)
-    start = threading.Barrier(len(questions))
 
     def one(n: int) -> None:
-        start.wait()
         try:
             call = batcher.encode_states if states else batcher.encode
             results[n] = call([questions[n]])
@@ -26,8 +46,15 @@ def ask_together(batcher: MicroBatcher, questions: list[str], states: bool = Fal
             results[n] = err
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(len(questions))]
-    for thread in threads:
+    threads[0].start()
+    assert batcher.embedder.running.wait(10)
+    for thread in threads[1:]:
         thread.start()
+    waited = 0
+    while batcher._pending.qsize() < len(questions) - 1 and waited < 1000:  # all wait behind the first (<= 10 s)
+        threading.Event().wait(0.01)
+        waited += 1
+    batcher.embedder.release.set()
     for thread in threads:
         thread.join(timeout=10)
     return results
@@ -35,7 +62,7 @@ def ask_together(batcher: MicroBatcher, questions: list[str], states: bool = Fal
 
 def test_questions_asked_together_share_model_calls_and_get_their_own_vectors():
     inner = FakeEmbedder()
-    batcher = MicroBatcher(inner, wait=0.2)
+    batcher = MicroBatcher(Held(inner))
     results = ask_together(batcher, QUESTIONS)
     for question, vectors in zip(QUESTIONS, results, strict=True):
         np.testing.assert_allclose(vectors, FakeEmbedder().encode([question]), rtol=1e-6)
@@ -44,8 +71,7 @@ def test_questions_asked_together_share_model_calls_and_get_their_own_vectors():
 
 
 def test_a_failing_model_fails_each_waiting_question_and_the_batcher_lives_on():
-    inner = BrokenEmbedder()
-    batcher = MicroBatcher(inner, wait=0.05)
+    batcher = MicroBatcher(Held(BrokenEmbedder()))
     results = ask_together(batcher, QUESTIONS[:4])
     assert all(isinstance(r, RuntimeError) for r in results)
     batcher.embedder = FakeEmbedder()
@@ -71,6 +97,22 @@ def test_a_lone_question_is_answered_at_once(wait):
     assert batcher.encode(["alone"]).shape == (1, 64)
 
 
+def test_a_question_that_comes_alone_does_not_wait_for_company():
+    batcher = MicroBatcher(FakeEmbedder(), wait=60.0)  # a crowd's wait: a minute, to be plain
+    answered = []
+    asking = threading.Thread(target=lambda: answered.extend(batcher.encode([q]) for q in QUESTIONS[:3]))
+    asking.start()
+    asking.join(timeout=20)  # one after another, each alone: none waits the minute
+    assert not asking.is_alive() and len(answered) == 3 and batcher.calls == 3
+
+
+def test_questions_that_arrive_while_the_model_runs_share_its_next_call():
+    inner = FakeEmbedder()
+    batcher = MicroBatcher(Held(inner))
+    ask_together(batcher, QUESTIONS[:6])
+    assert inner.encoded == 6 and inner.calls == 2  # the first alone, the five together
+
+
 class StatesEmbedder(FakeEmbedder):
     """A fake that also gives per-token states, as the bundled model's embedders do for the triage."""
 
@@ -81,7 +123,7 @@ class StatesEmbedder(FakeEmbedder):
 def test_the_triage_states_are_pooled_too_and_each_question_gets_its_own():
     # with the triage on, the app's asks come as encode_states: they must still share model calls
     inner = StatesEmbedder()
-    batcher = MicroBatcher(inner, wait=0.2)
+    batcher = MicroBatcher(Held(inner))
     results = ask_together(batcher, QUESTIONS, states=True)
     for question, (vectors, states) in zip(QUESTIONS, results, strict=True):
         np.testing.assert_allclose(vectors, FakeEmbedder().encode([question]), rtol=1e-6)

@@ -77,6 +77,7 @@ def test_heading_levels_follow_capitalisation():
 
 def test_words_are_lowercase_with_accents_folded():
     assert text.words("Café CRÈME, don’t 400mg!") == ["cafe", "creme", "don't", "400mg"]
+    assert text.words("cafe\u0301 ﬁsh naïve") == ["cafe", "fish", "naive"]  # a combining mark after ASCII, a ligature
 
 
 def test_normalise_space():

@@ -101,8 +101,8 @@ def client_address(request) -> str:
 
 
 class Gate:
-    """ASGI middleware: closes unlisted routes, lets only the operator upload or read uploads, throttles guessing
-    and adds the security headers.
+    """Who may reach what: closes unlisted routes, lets only the operator upload or read uploads, and throttles
+    guessing (`Guard` puts it in front of the app).
 
     A browser gets a per-process token in a cookie when it unlocks the Knowledge base tab with the admin
     password; a script sends the password in the X-MGQA-Admin header. With no admin password, no upload is
@@ -117,36 +117,66 @@ class Gate:
     def allows(self, cookie: str | None, header: str | None) -> bool:
         return password_ok(cookie, self.token) or password_ok(header, self.admin_password)  # "" never matches
 
-    async def __call__(self, request, call_next):
-        from fastapi.responses import JSONResponse
+    def refusal(self, request):
+        """The response that refuses this request (404, 403 or 429), or None to let it through."""
+        from starlette.responses import JSONResponse
 
         method, path = request.method, request.url.path
         if is_admin_route(method, path):
             client = client_address(request)
             wait = self.throttle.retry_after(client)
             if wait > 0:
-                return self._headers(JSONResponse(
-                    {"error": "too many wrong passwords from this address: wait, then try again"}, status_code=429,
-                    headers={"Retry-After": str(math.ceil(wait))}))
+                return JSONResponse({"error": "too many wrong passwords from this address: wait, then try again"},
+                                    status_code=429, headers={"Retry-After": str(math.ceil(wait))})
             header = request.headers.get(ADMIN_HEADER)
             if not self.allows(request.cookies.get(UPLOAD_COOKIE), header):
                 if header is not None or request.cookies.get(UPLOAD_COOKIE) is not None:
                     self.throttle.failed(client)  # a wrong password or a made-up token: a guess
-                return self._headers(JSONResponse(
-                    {"error": "this needs the admin password: unlock the Knowledge base tab"}, status_code=403))
+                return JSONResponse({"error": "this needs the admin password: unlock the Knowledge base tab"},
+                                    status_code=403)
             if header is not None:
                 self.throttle.succeeded(client)
         elif not is_public_route(method, path):
-            return self._headers(JSONResponse({"error": "not found"}, status_code=404))
-        return self._headers(await call_next(request))
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return None
 
-    @staticmethod
-    def _headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        policy = response.headers.get("Content-Security-Policy")
-        if policy is None:
-            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-        elif "frame-ancestors" not in policy:
-            response.headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
-        return response
+
+class Guard:
+    """ASGI middleware: the gate in front of an app (`app.add_middleware(Guard, gate=gate)`), and the security
+    headers on every response it lets through or refuses.
+
+    Plain ASGI rather than Starlette's BaseHTTPMiddleware, which runs the app in a task of its own and relays each
+    message of a streamed answer through a memory stream, with a task group for every disconnect check.
+    """
+
+    def __init__(self, app, gate: Gate) -> None:
+        self.app = app
+        self.gate = gate
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":  # lifespan (and websockets, which no listed route takes)
+            await self.app(scope, receive, send)
+            return
+        from starlette.requests import Request
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                add_security_headers(message)
+            await send(message)
+
+        refused = self.gate.refusal(Request(scope))
+        await (refused or self.app)(scope, receive, send_with_headers)
+
+
+def add_security_headers(start: dict) -> None:
+    """The security headers, added to an ASGI response-start message where the response doesn't set them."""
+    from starlette.datastructures import MutableHeaders
+
+    headers = MutableHeaders(scope=start)
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+    policy = headers.get("Content-Security-Policy")
+    if policy is None:
+        headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    elif "frame-ancestors" not in policy:
+        headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"

@@ -1,8 +1,9 @@
 """A micro-batcher in front of the embedder: questions asked at the same moment are embedded in one call.
 
-One question at a time leaves most of a model call's cost on the table: a batch of eight costs little more
-than one. The batcher waits a few milliseconds after the first question for others to join, so a lone
-question is barely delayed and a crowd shares model calls. Build-sized calls go straight to the embedder.
+The model runs one call at a time, on the batcher's thread. While questions come in a crowd (the last call had
+company), the first of a call waits a few milliseconds for others to join; a question that comes alone goes at once,
+as waiting would only delay it (by 4 ms, a fifth of a lone question's answer over HTTP: benchmarks/bench_serve.py).
+Build-sized calls go straight to the embedder.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class MicroBatcher:
         self._pending: queue.Queue[tuple[list[str], Future]] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._starting = threading.Lock()
+        self._crowd = False  # whether the last model call pooled more than one request
 
     @property
     def dimension(self) -> int:
@@ -73,13 +75,14 @@ class MicroBatcher:
     def _run(self) -> None:
         while True:
             batch = [self._pending.get()]
-            size, deadline = len(batch[0][0]), time.monotonic() + self.wait
-            try:  # a short wait for the questions that arrive right behind the first
+            size, deadline = len(batch[0][0]), time.monotonic() + (self.wait if self._crowd else 0.0)
+            try:  # in a crowd, a short wait for the questions that arrive right behind the first
                 while size < self.max_batch:
                     batch.append(self._pending.get(timeout=max(0.0, deadline - time.monotonic())))
                     size += len(batch[-1][0])
             except queue.Empty:
                 pass
+            self._crowd = len(batch) > 1
             self._encode(batch)
 
     def _encode(self, batch: list[tuple[list[str], Future]]) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mgqa.lexical import stem, terms
 from mgqa.vocabulary import HEALTH_TERMS, SYNONYMS
@@ -36,17 +37,17 @@ class Focus:
     alternatives: dict[str, frozenset[str]]  # a lay term -> the clinical terms that also address it
     topic: bool  # one or two words, no question form: "magnesium", "lard", "fish oil"
 
-    def coverage(self, passage_terms: set[str]) -> float:
+    def coverage(self, passage_terms: Set[str]) -> float:
         """Share of the question's weight a passage addresses (1.0 for a question with no focus term)."""
         total = sum(self.weights.values())
         if not total:
             return 1.0
         return sum(w for t, w in self.weights.items() if self.addressed(t, passage_terms)) / total
 
-    def missing(self, passage_terms: set[str]) -> list[str]:
+    def missing(self, passage_terms: Set[str]) -> list[str]:
         return [t for t in sorted(self.required) if not self.addressed(t, passage_terms)]
 
-    def addressed(self, term: str, passage_terms: set[str]) -> bool:
+    def addressed(self, term: str, passage_terms: Set[str]) -> bool:
         return term in passage_terms or bool(self.alternatives.get(term, frozenset()) & passage_terms)
 
 
@@ -72,8 +73,11 @@ class TermStats:
         return Focus(weights, required, alternatives, topic)
 
 
-def passage_terms(*texts: str) -> set[str]:
-    return {t for text in texts for t in terms(text)}
+@lru_cache(maxsize=4096)
+def passage_terms(*texts: str) -> frozenset[str]:
+    """The terms of a passage (with its title and headings). Kept for the next asker: ranking, the answering
+    check and the calibrated score each look at the same 40 candidates, and questions share candidates."""
+    return frozenset(t for text in texts for t in terms(text))
 
 
 def _is_health_term(term: str) -> bool:

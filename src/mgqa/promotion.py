@@ -42,7 +42,23 @@ def brand_words(doc: Document) -> tuple[str, ...]:
     """Coined words of the product and publisher names: capitalised there, never written in lower case
     in the document ("NeuroSoothe", "Organixx"), so a mention of them is a mention of the brand."""
     names = doc.promotes + ((doc.publisher,) if doc.commercial and doc.publisher else ())
-    plain = set(re.findall(r"\b[a-z][\w'-]*", doc.text))
+    if not names:
+        return ()
+    key = (doc.doc_id, doc.sha256, names)  # the text is the file's: same bytes, same words
+    found = _BRANDS.get(key)
+    if found is None:  # every quote from a document asks again, and reading its whole text costs a millisecond
+        found = _coined(names, doc.text)
+        if len(_BRANDS) >= 1024:
+            _BRANDS.clear()
+        _BRANDS[key] = found
+    return found
+
+
+_BRANDS: dict[tuple, tuple[str, ...]] = {}
+
+
+def _coined(names: tuple[str, ...], text: str) -> tuple[str, ...]:
+    plain = set(re.findall(r"\b[a-z][\w'-]*", text))
     found = []
     for name in names:
         for word in re.findall(r"[A-Za-z][\w'-]*", name):
@@ -65,8 +81,8 @@ def context_of(doc: Document, start: int) -> str:
     lead-in paragraph of its list."""
     above = [doc.text[a:b] for a, b, level in doc.headings if b <= start and level > 1]  # not the title
     parts = above[-1:]
-    paragraphs = [(a, b) for a, b in textlib.blocks(doc.text) if b <= start]
     if doc.text.startswith("• ", start) or re.match(r"\d{1,3}[.)] ", doc.text[start:start + 5]):
+        paragraphs = [(a, b) for a, b in textlib.blocks(doc.text) if b <= start]  # only a list item needs them
         for a, b in reversed(paragraphs):  # back over the list's other items to the paragraph announcing it
             if not re.match(r"(?:• |\d{1,3}[.)] )", doc.text[a:b]):
                 parts.append(doc.text[a:b])

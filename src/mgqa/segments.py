@@ -16,6 +16,7 @@ every line into Python objects took most of the load time and memory.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,8 @@ class Segment:
         self._documents = _Lines(folder / "documents")
         self._chunks = _Lines(folder / "chunks")
         self.documents, self.chunks = len(self._documents), len(self._chunks)
+        # a question reads its 40 candidates' records; the next question mostly reads the same ones again
+        self.chunk = functools.lru_cache(maxsize=2048)(self._chunk)
         if not (len(self.doc_chunks) == len(self.doc_sentences) == self.documents + 1
                 and self.doc_chunks[-1] == self.chunks == len(self.chunk_sentences) == len(self.vectors)
                 == len(self.postings.lengths) and self.doc_sentences[-1] == len(self.sentence_vectors)
@@ -95,7 +98,8 @@ class Segment:
     def sentence_spans(self, row: int) -> list[tuple[int, int]]:
         return [(a, b) for a, b in self._documents.record(row)["sentences"]]
 
-    def chunk(self, row: int) -> Chunk:
+    def _chunk(self, row: int) -> Chunk:
+        """The chunk at a row (`chunk`, which keeps the recent ones: a segment's files never change)."""
         record = self._chunks.record(row)
         record["section"] = tuple(record["section"])
         record["sentences"] = tuple(tuple(s) for s in record["sentences"])

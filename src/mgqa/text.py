@@ -17,6 +17,7 @@ _SENT_END = re.compile(r"(?<=[.!?][\"”’)\]])\s+(?=[\"“‘(\[]?[A-Z0-9])|(?
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "approx.", "No.", "Fig.")
 _BYLINE = re.compile(r"^(by|reading time|posted|updated|published|last updated)\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "is", "of",
                 "on", "or", "the", "to", "vs", "with", "your", "you", "it", "its", "be", "are", "can"}
 
@@ -104,10 +105,15 @@ def heading_level(block: str) -> int:
 def words(text: str) -> list[str]:
     """Lower-case word tokens with accents folded, for lexical matching."""
     folded = text.lower()
-    if not folded.isascii():  # most passages are plain ASCII: folding accents is needed only for the rest
-        folded = unicodedata.normalize("NFKD", folded)
-        folded = "".join(c for c in folded if not unicodedata.combining(c))
+    if not folded.isascii():  # accents are folded only where there are any: an ASCII run stays as it is
+        folded = _NON_ASCII.sub(_fold_accents, folded)
     return _WORD.findall(folded.replace("’", "'"))
+
+
+def _fold_accents(run: re.Match) -> str:
+    """A run of non-ASCII characters without its combining marks ("é" -> "e"). Decomposing run by run gives what
+    decomposing the whole text gives: ASCII characters decompose to themselves and no mark moves across them."""
+    return "".join(c for c in unicodedata.normalize("NFKD", run.group()) if not unicodedata.combining(c))
 
 
 def join_blocks(blocks: list[tuple[str, int]]) -> tuple[str, tuple[tuple[int, int, int], ...]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mgqa import documents, formatting, page, store
-from mgqa.access import UPLOAD_COOKIE, Gate, Throttle, client_address, password_ok
+from mgqa.access import UPLOAD_COOKIE, Gate, Guard, Throttle, client_address, password_ok
 from mgqa.answer import Answer
 from mgqa.batching import MicroBatcher
 from mgqa.build import BuildError, BuildReport, build
@@ -46,6 +46,9 @@ ASK_CONCURRENCY = 16
 # so a crowd can't grow the queue, and everyone's wait, without bound.
 QUEUE_SIZE = 256
 BUSY_NOTICE = "The app is busy answering other questions right now. Please try again in a moment."
+# How often a waiting question hears its place in the queue. Gradio's default ("auto") tells every waiting question
+# again each time one starts: with 50 waiting that was thousands of messages a second on the event loop.
+QUEUE_UPDATE_SECONDS = 1.0
 EXAMPLES = [
     "Can magnesium help repair nerve damage?",
     "Which forms of magnesium are best for nerve health?",
@@ -169,7 +172,10 @@ def build_app(library: Library, admin_password: str | None = None, upload_token:
 
         gr.api(ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
         demo.load(lambda: _kb_facts(library), outputs=[info, table], api_visibility="private", queue=False)
-    demo.queue(max_size=queue_size, default_concurrency_limit=1)  # events not given their own limit run one by one
+    # Events not given their own limit run one by one. api_open=False: a queued event (/ask, the chat, a rebuild)
+    # can't be run directly through /gradio_api/run/<name>, which would skip the queue, its limits and the busy answer.
+    demo.queue(max_size=queue_size, default_concurrency_limit=1, api_open=False,
+               status_update_rate=QUEUE_UPDATE_SECONDS)
     return demo
 
 
@@ -338,8 +344,8 @@ def create_app(library: Library, admin_password: str | None = None, queue_size: 
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     gate = Gate(admin_password)
-    app.middleware("http")(_say_busy)
-    app.middleware("http")(gate)  # added last, runs first: its security headers go on every answer, busy ones too
+    app.add_middleware(SayBusy)
+    app.add_middleware(Guard, gate=gate)  # added last, runs first: its security headers go on every answer, busy too
     app.state.mgqa_throttle = gate.throttle
     add_source_route(app, lambda: library.kb.documents)  # before the mount: "/" would catch everything
     demo = build_app(library, admin_password, gate.token, gate.throttle, queue_size)
@@ -353,15 +359,33 @@ def create_app(library: Library, admin_password: str | None = None, queue_size: 
     return app
 
 
-async def _say_busy(request, call_next):
-    """A full queue's refusal (HTTP 503) says in words what to do, not Gradio's queue sizes."""
-    response = await call_next(request)
-    if response.status_code == 503 and request.url.path.endswith("/queue/join"):
-        from fastapi.responses import JSONResponse
+class SayBusy:
+    """ASGI middleware: a full queue's refusal (HTTP 503 to a queue join) says in words what to do, not Gradio's
+    queue sizes."""
 
-        return JSONResponse({"detail": BUSY_NOTICE, "error": BUSY_NOTICE}, status_code=503,
-                            headers={"Retry-After": "1"})
-    return response
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/queue/join"):
+            await self.app(scope, receive, send)
+            return
+        refused = False
+
+        async def sending(message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 503:
+                refused = True  # Gradio's own body is dropped; ours goes instead
+                from starlette.responses import JSONResponse
+
+                busy = JSONResponse({"detail": BUSY_NOTICE, "error": BUSY_NOTICE}, status_code=503,
+                                    headers={"Retry-After": "1"})
+                await send({"type": "http.response.start", "status": 503, "headers": busy.raw_headers})
+                await send({"type": "http.response.body", "body": busy.body})
+            elif not refused:
+                await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def load_library(index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> Library:
