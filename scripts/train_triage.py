@@ -14,7 +14,6 @@ differ in the last bits between machines, so a rerun elsewhere can move a figure
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import sys
@@ -24,29 +23,26 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from finetune import Trainer, shown  # noqa: E402
+from finetune import states_of as raw_states  # noqa: E402
 
 from mgqa import safety, triage, vocabulary  # noqa: E402
-from mgqa.embedding import load_embedder, model_path  # noqa: E402
+from mgqa.embedding import load_embedder  # noqa: E402
 from mgqa.settings import Settings  # noqa: E402
 
 MAX_FALSE_ALARMS = 0.05  # on the development set's calm look-alikes
-LAST_LAYER = 5  # MiniLM-L6's sixth and last transformer layer
+CRISIS_VETOES = (0.1, 0.05, 0.02, 0.01)  # at most 0.1: a crisis rule is overruled only by a clearly calm reading
 
 
 def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def states_of(embedder, texts: list[str], batch: int = 64) -> list[np.ndarray]:
+def states_of(embedder, texts: list[str]) -> list[np.ndarray]:
     """Each text's states going into the last layer, as `mgqa ask` computes them (texts widened the same way)."""
-    widened = [vocabulary.expand(t) for t in texts]
-    order = sorted(range(len(widened)), key=lambda i: len(widened[i]))
-    out: list[np.ndarray] = [np.zeros(0)] * len(widened)
-    for start in range(0, len(order), batch):
-        rows = order[start:start + batch]
-        for row, state in zip(rows, embedder.encode_states([widened[i] for i in rows])[1]):
-            out[row] = state
-    return out
+    return raw_states(embedder, [vocabulary.expand(t) for t in texts])
 
 
 def clause_states(embedder, texts: list[str]) -> list[list[np.ndarray]]:
@@ -57,58 +53,6 @@ def clause_states(embedder, texts: list[str]) -> list[list[np.ndarray]]:
         out.append(flat[at:at + len(cs)])
         at += len(cs)
     return out
-
-
-class Trainer:
-    """The last layer (tanh GELU, as numpy runs it) and a two-output head, trained with torch."""
-
-    def __init__(self, seed: int) -> None:
-        import torch
-        from transformers import AutoModel
-
-        torch.manual_seed(seed)
-        base = AutoModel.from_pretrained(model_path(Settings().model), attn_implementation="eager")
-        self.layer = copy.deepcopy(base.encoder.layer[LAST_LAYER]).train()
-        self.layer.intermediate.intermediate_act_fn = torch.nn.GELU(approximate="tanh")
-        self.head = torch.nn.Linear(base.config.hidden_size, len(triage.HEADS))
-        self.torch = torch
-
-    def logits(self, batch: list[np.ndarray]):
-        torch = self.torch
-        width = max(len(s) for s in batch)
-        x = torch.zeros(len(batch), width, batch[0].shape[1])
-        mask = torch.zeros(len(batch), width)
-        for i, s in enumerate(batch):
-            x[i, :len(s)] = torch.from_numpy(s)
-            mask[i, :len(s)] = 1
-        out = self.layer(x, attention_mask=(1.0 - mask[:, None, None, :]) * -1e9)
-        x = out[0] if isinstance(out, tuple) else out
-        pooled = (x * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
-        return self.head(torch.nn.functional.normalize(pooled, dim=1))
-
-    def fit_epoch(self, states: list[np.ndarray], labels: np.ndarray, optimiser, loss, rng) -> float:
-        torch = self.torch
-        # batches of similar length (little padding), in random order
-        order = sorted(rng.permutation(len(states)), key=lambda i: len(states[i]) // 8)
-        batches = [order[i:i + 32] for i in range(0, len(order), 32)]
-        total = 0.0
-        for b in rng.permutation(len(batches)):
-            rows = batches[b]
-            value = loss(self.logits([states[i] for i in rows]), torch.from_numpy(labels[rows]))
-            optimiser.zero_grad()
-            value.backward()
-            optimiser.step()
-            total += float(value.detach())
-        return total
-
-    def model(self, model_id: str, digest: str) -> triage.TriageModel:
-        """The trained weights as the shipped model holds them (float16 round trip included)."""
-        prefix = {f"{name}.{part}" for name in triage.LAYER_WEIGHTS + triage.LAYER_NORMS for part in ("weight", "bias")}
-        weights = {name: value.detach().numpy() for name, value in self.layer.state_dict().items() if name in prefix}
-        weights["head.weight"] = self.head.weight.detach().numpy()
-        weights["head.bias"] = self.head.bias.detach().numpy()
-        weights = {name: value.astype(np.float16).astype(np.float32) for name, value in weights.items()}
-        return triage.TriageModel(weights, {}, model_id, digest)
 
 
 def scores(model: triage.TriageModel, states: list[np.ndarray], clauses: list[list[np.ndarray]]):
@@ -151,6 +95,17 @@ def hits(thresholds: dict[str, float], p_msg: np.ndarray, p_clause: np.ndarray, 
             | ((p_clause >= t["clause"]) & (p_msg >= t["floor"])))
 
 
+def pick_crisis_veto(p_msg: np.ndarray, p_sh: np.ndarray, crisis_rule: np.ndarray, y: np.ndarray,
+                     veto: float) -> float:
+    """How calm the self-harm head must read for a crisis rule's match to be overruled (with the whole message
+    below `veto` too): the largest value at which no emergency of the dev set would be; 0 (never) if none is."""
+    for crisis_veto in CRISIS_VETOES:
+        overruled = crisis_rule & (p_msg < veto) & (p_sh < crisis_veto)
+        if not (overruled & (y == 1)).any():
+            return crisis_veto
+    return 0.0
+
+
 def train(args, embedder, bank: list[dict], dev_states, dev_clauses, rule, y_dev):
     """Fine-tune for up to args.epochs; the epoch with the best dev recall (then fewest false alarms) wins."""
     import torch
@@ -158,17 +113,16 @@ def train(args, embedder, bank: list[dict], dev_states, dev_clauses, rule, y_dev
     states = states_of(embedder, [row["text"] for row in bank])
     labels = np.array([[row["label"] == "emergency", row["label"] == "emergency" and row["kind"] == "self_harm"]
                        for row in bank], dtype=np.float32)
-    trainer = Trainer(args.seed)
+    trainer = Trainer(args.seed, len(triage.HEADS))
     digest = hashlib.sha256(args.bank.read_bytes()).hexdigest()[:12]
     positive = labels.mean(0)
     loss = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy((1 - positive) / positive))
-    optimiser = torch.optim.AdamW([{"params": trainer.layer.parameters(), "lr": args.lr},
-                                   {"params": trainer.head.parameters(), "lr": args.lr * 600}], weight_decay=0.01)
+    optimiser = trainer.optimiser(args.lr)
     rng = np.random.default_rng(args.seed)
     best = None
     for epoch in range(1, args.epochs + 1):
         total = trainer.fit_epoch(states, labels, optimiser, loss, rng)
-        model = trainer.model(embedder.model_id, digest)
+        model = trainer.model(triage.TriageModel, embedder.model_id, digest, triage.HEADS)
         p_msg, p_clause, p_sh = scores(model, dev_states, dev_clauses)
         thresholds = pick_thresholds(p_msg, p_clause, rule, y_dev)
         hit = hits(thresholds, p_msg, p_clause, rule)
@@ -201,7 +155,7 @@ def main() -> None:
     rule = np.array([(r := safety.triage(row["text"])) is not None and r.kind == "emergency" for row in dev])
 
     if args.thresholds_only:
-        model = triage.TriageModel.load(args.out)
+        model = triage.TriageModel.load(args.out, triage.HEADS)
         p_msg, p_clause, p_sh = scores(model, dev_states, dev_clauses)
         thresholds = pick_thresholds(p_msg, p_clause, rule, y_dev)
         hit = hits(thresholds, p_msg, p_clause, rule)
@@ -214,17 +168,15 @@ def main() -> None:
     # MAX_FALSE_ALARMS of the other dev messages (the emergency head still catches those as urgent)
     others = np.sort(p_sh[sh_dev == 0])
     t_sh = float(max(min(0.5, p_sh[sh_dev == 1].min()), others[int(len(others) * (1 - MAX_FALSE_ALARMS))]))
-    model.thresholds = thresholds | {"self_harm": t_sh, "grey": round(thresholds["emergency"] / 3, 4)}
+    crisis_rule = np.array([(r := safety.triage(row["text"])) is not None and r.kind == "crisis" for row in dev])
+    p_msg = scores(model, dev_states, dev_clauses)[0]
+    crisis_veto = pick_crisis_veto(p_msg, p_sh, crisis_rule, y_dev, thresholds["veto"])
+    model.thresholds = thresholds | {"self_harm": t_sh, "grey": round(thresholds["emergency"] / 3, 4),
+                                     "crisis_veto": crisis_veto}
     model.save(args.out)
     print(json.dumps({"bank": len(bank), "dev": len(dev), "epoch": epoch, "thresholds": model.thresholds,
                       "dev_recall": round(recall, 3), "dev_false_alarms": round(-false, 3),
-                      "wrote": _shown(args.out)}, indent=2))
-
-
-def _shown(path: Path) -> str:
-    """A written file as the report names it: repo-relative when it is inside the repository."""
-    resolved = path.resolve()
-    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+                      "wrote": shown(args.out)}, indent=2))
 
 
 if __name__ == "__main__":

@@ -153,3 +153,37 @@ def test_a_folder_with_nothing_to_quote_is_refused_and_no_index_is_written(setti
         build(settings, embedder)
     with pytest.raises(StoreError, match="mgqa build"):
         KnowledgeBase.load(settings=settings, embedder=embedder)
+
+
+class _StatesEmbedder(FakeEmbedder):
+    """The fake embedder with the encoder states a fine-tuned layer reads (zeros: the stub triage ignores them)."""
+
+    def encode_states(self, texts):
+        import numpy as np
+
+        return self.encode(texts), [np.zeros((3, self.dimension), np.float32) for _ in texts]
+
+
+class _StubTriage:
+    """A triage that reads every message the same way: calm on self-harm, or not."""
+
+    def __init__(self, calm: bool) -> None:
+        self.calm = calm
+
+    def assess(self, states, clause_states):
+        from mgqa.triage import Assessment
+
+        return Assessment(0.0, 0.0, 0.0 if self.calm else 0.9, urgent=not self.calm, crisis=not self.calm,
+                          grey=False, calm=self.calm, calm_on_self_harm=self.calm)
+
+
+def test_the_words_of_a_crisis_read_calm_get_the_support_line_and_no_dose(built):
+    kb = KnowledgeBase.load(settings=built, embedder=_StatesEmbedder())
+    question = "I self-harmed years ago and I'm well now. How much magnesium do adults take each day?"
+    kb.triage = _StubTriage(calm=True)
+    answer = kb.ask(question)
+    assert answer.status != "urgent" and safety.SUPPORT_LINE in answer.notice
+    assert not any(safety.names_a_dose(q.text) or q.promotional for q in answer.quotes)
+    kb.triage = _StubTriage(calm=False)  # read as a live signal: the crisis notice, no quotes
+    answer = kb.ask(question)
+    assert answer.status == "urgent" and answer.notice == safety.CRISIS_NOTICE and answer.quotes == ()

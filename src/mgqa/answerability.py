@@ -4,14 +4,16 @@ A logistic model over a few features of the question and its best passages (trai
 `scripts/train_answerability.py` on the library question set and the NFCorpus dev split, threshold picked there
 with false abstention at most 5 %): how close in meaning the best sentence and passage are, how much they stand
 out of the candidates, how much of what the question is about (its focus terms, weighted by rarity) the passage
-and its best sentence name, the rarest focus term nobody near the top names, and whether an amount asked outright
-("how much", "how long", "what dose") is stated in the passage that names the subject.
+and its best sentence name, the rarest focus term nobody near the top names, whether an amount asked outright
+("how much", "how long", "what dose") is stated in the passage that names the subject, and the answer check's
+reading of the question and the sentence that would be quoted together (answer_check.py).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,13 +30,15 @@ TOP = 5  # passages looked at for "does any close passage name it"
 _HOW_MUCH = re.compile(r"\bhow (?:much|many|long|soon|often|fast|quickly)\b"
                        r"|\bwhat (?:dose|dosage|amount|percent(?:age)?)\b", re.I)
 NAMES = ("sentence", "quoted_sentence", "quoted_dense", "margin", "gap", "coverage", "sentence_coverage",
-         "unaddressed", "amount_missing", "topic", "focus_terms", "quoted_rank")
+         "unaddressed", "amount_missing", "topic", "focus_terms", "quoted_rank", "check")
+NEUTRAL_CHECK = 0.5  # the check's value when there is no answer check for this model
 
 
 def features(question: str, focus: Focus, passages: list[Passage], documents: dict[str, Document],
-             stats: TermStats) -> np.ndarray:
+             stats: TermStats, check: Callable[[str], float] | None = None) -> np.ndarray:
     """The feature vector of a question and its ranked passages (best first), in NAMES order. The passage that
-    would be quoted first is the best one naming every medicine, nutrient or condition the question names."""
+    would be quoted first is the best one naming every medicine, nutrient or condition the question names;
+    `check` reads the question with that passage's best sentence (answer_check.AnswerCheck)."""
     scores = np.array([p.sentence for p in passages], dtype=np.float32)
     named = [_named(p, documents) for p in passages]
     rank = next((i for i, n in enumerate(named) if not focus.missing(n)), None)
@@ -42,7 +46,7 @@ def features(question: str, focus: Focus, passages: list[Passage], documents: di
     if rank is None:  # nothing close names the subject: the weakest evidence there is
         asks = float(bool(disagreement.asked(question) and _HOW_MUCH.search(question)))
         return np.array([top, 0.0, 0.0, 0.0, top, 0.0, 0.0, 1.0, asks, float(focus.topic),
-                         math.log1p(len(focus.weights)), math.log1p(len(passages))], dtype=np.float32)
+                         math.log1p(len(focus.weights)), math.log1p(len(passages)), 0.0], dtype=np.float32)
     quoted = passages[rank]
     doc = documents[quoted.chunk.doc_id]
     sentence_text = doc.text[slice(*quoted.best)]
@@ -57,6 +61,7 @@ def features(question: str, focus: Focus, passages: list[Passage], documents: di
         focus.coverage(named[rank]), focus.coverage(passage_terms(sentence_text)),
         max(unaddressed, default=0.0) / math.log(1 + stats.size), amount_missing, float(focus.topic),
         math.log1p(len(focus.weights)), math.log1p(rank),
+        check(sentence_text) if check else NEUTRAL_CHECK,
     ], dtype=np.float32)
 
 

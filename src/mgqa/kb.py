@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgqa import answerability, disagreement, ranking, safety, triage, vocabulary
+from mgqa import answer_check, answerability, disagreement, layer, ranking, safety, triage, vocabulary
 from mgqa.answer import Answer, build_quotes
 from mgqa.embedding import Embedder, load_embedder
 from mgqa.focus import Focus, TermStats, passage_terms
@@ -41,15 +41,22 @@ class KnowledgeBase:
         self.retriever = Retriever(data, mode)
         self.coverage = coverage
         # None (rules only) for a model the triage wasn't trained on, or an embedder that can't give its states
-        self.triage = triage.load_for(embedder.model_id) if hasattr(embedder, "encode_states") else None
-        if self.triage is not None and getattr(embedder, "cache", None):  # the fast path: its layer on onnxruntime too
-            from mgqa import triage_onnx
-
-            triage_onnx.attach(self.triage, embedder.cache)
+        self.triage = self._fine_tuned(triage.load_for, triage.MODEL_PATH)
+        self.answer_check = self._fine_tuned(answer_check.load_for, answer_check.MODEL_PATH)
         self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.live_rows))
         self.titles = ranking.Titles({d: e.get("title") for d, e in data.manifest["documents"].items()}, embedder)
         # None for a model the scores weren't trained on: the rules alone decide (scripts/train_answerability.py)
         self.answerability = answerability.load_for(embedder.model_id)
+
+    def _fine_tuned(self, load_for, path: Path) -> layer.LayerModel | None:
+        """A shipped fine-tuned layer for this embedder (None if it was trained on another model, or the embedder
+        can't give the states it reads); on the fast path its layer runs on onnxruntime too."""
+        model = load_for(self.embedder.model_id) if hasattr(self.embedder, "encode_states") else None
+        if model is not None and getattr(self.embedder, "cache", None):
+            from mgqa import layer_onnx
+
+            layer_onnx.attach(model, self.embedder.cache, path)
+        return model
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -94,7 +101,7 @@ class KnowledgeBase:
         widened = vocabulary.expand(cleaned)
         focus = self.terms.focus(cleaned)
         passages = self._search(widened, self.embedder.encode([widened])[0], focus)
-        return answerability.features(cleaned, focus, passages, self.documents, self.terms)
+        return answerability.features(cleaned, focus, passages, self.documents, self.terms, self._check(cleaned))
 
     def _search(self, widened: str, vector, focus: Focus) -> list[Passage]:
         """The retriever's candidates ranked across documents (titles, headings, the question's focus)."""
@@ -118,6 +125,9 @@ class KnowledgeBase:
             vectors, states = self.embedder.encode_states([widened])
             vector, states = vectors[0], states[0]
         assessment = self._assess(cleaned, states)
+        support = bool(rule and rule.kind == "crisis" and assessment and assessment.calm_on_self_harm)
+        if support:  # the words of a crisis, read calm (a teacher, an attempt years ago): a support line, no alarm
+            rule = None
         if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):  # no quotes: nothing to search
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
             return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
@@ -139,14 +149,17 @@ class KnowledgeBase:
             reason = rule.reason if rule else f"emergency score {max(assessment.emergency, assessment.clause):.2f}"
             return Answer(cleaned, "urgent", self._caution(quotes, strong), tuple(quotes), safety.EMERGENCY_NOTICE,
                           reason)
-        lines: list[str] = []
+        lines: list[str] = [safety.SUPPORT_LINE] if support else []
         quotes, missing_amount = safety.amounts_about_the_subject(cleaned, quotes)
         missing += missing_amount
         asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes)) if quotes else []
         if asked:  # a price or a lab range the quotes don't state: not answered, however close they are
             quotes, missing, reason = [], missing + asked, f"the quotes don't state {', '.join(asked)}"
-        quotes, found = disagreement.with_both_sides(cleaned, quotes, answering, self.documents, strong,
-                                                       self.top_k)
+        if support:  # never a dose, a product or an advert next to talk of self-harm, nor sides of a dispute
+            quotes, found = [q for q in quotes if not safety.harmful_near_self_harm(q)], []
+        else:
+            quotes, found = disagreement.with_both_sides(cleaned, quotes, answering, self.documents, strong,
+                                                           self.top_k)
         if assessment and assessment.grey:
             lines.append(safety.GREY_ZONE_LINE)
         if safety.asks_about_overdose(cleaned):
@@ -196,9 +209,16 @@ class KnowledgeBase:
     def _answerable(self, question: str, focus: Focus, passages: list[Passage]) -> tuple[bool, str]:
         """The calibrated verdict on whether the passage that would be quoted answers (README: Abstention)."""
         model = self.answerability
-        p = model.probability(answerability.features(question, focus, passages, self.documents, self.terms))
+        x = answerability.features(question, focus, passages, self.documents, self.terms, self._check(question))
+        p = model.probability(x)
         verdict = "<" if p < model.threshold else ">="
         return p >= model.threshold, f"answerability {p:.2f} {verdict} {model.threshold:.2f}"
+
+    def _check(self, question: str):
+        """The answer check of one sentence against the question, or None without a check for this model."""
+        if self.answer_check is None:
+            return None
+        return lambda sentence: float(self.answer_check.scores(self.embedder, question, [sentence])[0])
 
     def _answering(self, focus: Focus, passages: list[Passage]) -> list[Passage]:
         """The passages that name what the question is about: every medicine, nutrient or condition it names,

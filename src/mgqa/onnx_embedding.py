@@ -67,7 +67,7 @@ class OnnxEmbedder:
         self.max_tokens = int(json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"])
         self.workers = max(1, os.cpu_count() or 1)
         self._onnx_file = onnx_file
-        self.cache = onnx_file.parents[2]  # <cache>/onnx/<export>/model.onnx: triage_onnx keeps its graph in <cache>
+        self.cache = onnx_file.parents[2]  # <cache>/onnx/<export>/model.onnx: layer_onnx keeps its graphs in <cache>
         try:
             self._session = self._open(threads=0)  # 0: onnxruntime splits each run across the cores
         except Exception as err:  # onnxruntime raises its own untyped errors for a damaged file
@@ -276,7 +276,7 @@ def _Pooled(model):  # noqa: N802 - builds a torch module class, which only exis
 
 def main() -> None:
     """`python -m mgqa.onnx_embedding`: make the export of the bundled model now (scripts/setup.sh runs this)."""
-    from mgqa import triage, triage_onnx
+    from mgqa import layer_onnx, triage
     from mgqa.embedding import model_path
     from mgqa.settings import DEFAULT_MODEL, Settings
 
@@ -284,8 +284,8 @@ def main() -> None:
     target = ensure_export(Path(model_path(DEFAULT_MODEL)), cache_root(settings.cache_dir))
     print(f"ONNX export of {DEFAULT_MODEL}: {target}")
     model = triage.load_for(DEFAULT_MODEL)
-    if model is not None and triage_onnx.attach(model, cache_root(settings.cache_dir)):  # the triage layer too
-        print(f"triage graph: {triage_onnx.cached_path(triage.MODEL_PATH, cache_root(settings.cache_dir))}")
+    if model is not None and layer_onnx.attach(model, cache_root(settings.cache_dir), triage.MODEL_PATH):
+        print(f"triage graph: {layer_onnx.cached_path(triage.MODEL_PATH, cache_root(settings.cache_dir))}")
 
 
 if __name__ == "__main__":

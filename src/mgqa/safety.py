@@ -18,6 +18,8 @@ CRISIS_NOTICE = (
     "988 in the US (Suicide & Crisis Lifeline), call 116 123 in the UK and Ireland (Samaritans), or your local "
     "emergency number. If you are in immediate danger, call emergency services. You don't have to face this alone."
 )
+SUPPORT_LINE = ("If you or someone you know is thinking about suicide or self-harm, help is there any time: call or "
+                "text 988 in the US (Suicide & Crisis Lifeline) or call 116 123 in the UK and Ireland (Samaritans).")
 GREY_ZONE_LINE = ("If this is happening now, call your local emergency number (911 in the US and Canada, "
                   "999 in the UK, 112 in the EU) instead of reading on.")
 POISON_LINE = ("If someone may have taken too much of a medicine or supplement, call Poison Control (1-800-222-1222 "
@@ -210,6 +212,12 @@ def harmful_when_urgent(quote) -> bool:
     """A quote that must not follow an emergency notice: anything but safety information (toxicity, when to get
     care), and never a dose or amount, a product or an advert."""
     return quote.promotional or names_a_dose(quote.text) or not _SAFETY_INFO.search(quote.text)
+
+
+def harmful_near_self_harm(quote) -> bool:
+    """A quote that must not stand next to talk of self-harm, even calm talk: a dose or amount, a product, an
+    advert."""
+    return quote.promotional or names_a_dose(quote.text)
 
 
 def names_a_dose(text: str) -> bool:

@@ -1,6 +1,7 @@
-"""The triage layer as a small ONNX graph, so onnxruntime runs it the way it runs the encoder.
+"""A fine-tuned layer (layer.LayerModel: the triage, the answer check) as a small ONNX graph, so onnxruntime runs
+it the way it runs the encoder.
 
-numpy runs the layer correctly (triage.TriageModel.vector is the reference), but a dozen small products and
+numpy runs the layer correctly (layer.LayerModel.vector is the reference), but a dozen small products and
 their Python overhead cost about as much as the whole six-layer encoder run in onnxruntime. The graph is
 written once from the shipped weights with onnx's helper API (no torch), checked against numpy, and only then
 cached beside the encoder's export, under a name that follows the weights.
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mgqa import triage
+from mgqa import layer
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +24,12 @@ GRAPH_VERSION = 1  # bump when build() changes what it writes
 
 
 def cached_path(model_file: Path, cache: Path) -> Path:
+    """Where the graph of the weights in `model_file` is kept: its name follows the weights."""
     digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
-    return cache / "triage" / f"triage-v{GRAPH_VERSION}-{digest}.onnx"
+    return cache / "layers" / f"{model_file.stem}-v{GRAPH_VERSION}-{digest}.onnx"
 
 
-def build(model: triage.TriageModel, target: Path) -> None:
+def build(model: layer.LayerModel, target: Path) -> None:
     """Write the layer, pooling, normalisation and heads of `model` as one graph: states [tokens, dim] in,
     probabilities [1, heads] out."""
     import onnx
@@ -35,7 +37,7 @@ def build(model: triage.TriageModel, target: Path) -> None:
 
     w = model.weights
     dim = w["attention.output.dense.weight"].shape[0]
-    size = dim // triage.ATTENTION_HEADS
+    size = dim // layer.ATTENTION_HEADS
     nodes, inits = [], []
 
     def const(name: str, value) -> str:
@@ -52,7 +54,7 @@ def build(model: triage.TriageModel, target: Path) -> None:
         return node("Add", [node("MatMul", [x, matrix]), const(f"{name}.bias", w[f"{name}.bias"])])
 
     def heads(x: str, perm: list[int]) -> str:
-        split = node("Reshape", [x, const(f"shape_{len(inits)}", np.array([-1, triage.ATTENTION_HEADS, size]))])
+        split = node("Reshape", [x, const(f"shape_{len(inits)}", np.array([-1, layer.ATTENTION_HEADS, size]))])
         return node("Transpose", [split], perm=perm)
 
     def norm(x: str, name: str) -> str:
@@ -77,10 +79,10 @@ def build(model: triage.TriageModel, target: Path) -> None:
     unit = node("Div", [pooled, node("ReduceL2", [pooled], axes=[1], keepdims=1)])
     logits = dense("head", unit)
     nodes.append(helper.make_node("Sigmoid", [logits], ["probabilities"]))
-    graph = helper.make_graph(nodes, "mgqa-triage", [helper.make_tensor_value_info("states", TensorProto.FLOAT,
+    graph = helper.make_graph(nodes, "mgqa-layer", [helper.make_tensor_value_info("states", TensorProto.FLOAT,
                                                                                     ["tokens", dim])],
                               [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
-                                                             [1, len(triage.HEADS)])], inits)
+                                                             [1, len(model.heads)])], inits)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.checker.check_model(onnx_model)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -88,17 +90,18 @@ def build(model: triage.TriageModel, target: Path) -> None:
     try:
         onnx.save_model(onnx_model, str(staging))
         probe = [np.random.default_rng(0).standard_normal((n, dim)).astype(np.float32) for n in (3, 17)]
-        if not np.allclose(OnnxTriageLayer(staging)(probe), model.numpy_probabilities(probe), atol=1e-4):
-            raise ValueError("the triage graph disagrees with the numpy layer")  # never cached, so never used
+        if not np.allclose(OnnxLayer(staging, len(model.heads))(probe), model.numpy_probabilities(probe), atol=1e-4):
+            raise ValueError("the layer graph disagrees with the numpy layer")  # never cached, so never used
         staging.replace(target)  # whole or not at all: a killed build leaves only a staging file
     finally:
         staging.unlink(missing_ok=True)
 
 
-class OnnxTriageLayer:
-    """Runs the cached graph: each text's states -> its head probabilities, like TriageModel.probabilities."""
+class OnnxLayer:
+    """Runs the cached graph: each text's states -> its head probabilities, like LayerModel.numpy_probabilities."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, heads: int) -> None:
+        self.heads = heads
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -108,10 +111,10 @@ class OnnxTriageLayer:
 
     def __call__(self, states) -> np.ndarray:
         rows = [self._session.run(None, {"states": np.asarray(s, dtype=np.float32)})[0][0] for s in states]
-        return np.stack(rows) if rows else np.zeros((0, len(triage.HEADS)), np.float32)
+        return np.stack(rows) if rows else np.zeros((0, self.heads), np.float32)
 
 
-def attach(model: triage.TriageModel, cache: Path, model_file: Path = triage.MODEL_PATH) -> bool:
+def attach(model: layer.LayerModel, cache: Path, model_file: Path) -> bool:
     """Let `model` score through onnxruntime when the graph is cached or can be built (a graph is cached only
     once it agrees with numpy, and its name follows the weights); leave it on numpy otherwise. Returns whether
     it was attached."""
@@ -119,9 +122,9 @@ def attach(model: triage.TriageModel, cache: Path, model_file: Path = triage.MOD
         path = cached_path(model_file, cache)
         if not path.is_file():
             build(model, path)
-        layer = OnnxTriageLayer(path)
+        runner = OnnxLayer(path, len(model.heads))
     except Exception as err:  # noqa: BLE001 - onnx and onnxruntime raise their own untyped errors; numpy still works
-        log.warning("triage graph unavailable (%s); using numpy", err)
+        log.warning("%s graph unavailable (%s); using numpy", model_file.stem, err)
         return False
-    model.runner = layer
+    model.runner = runner
     return True

@@ -1,0 +1,98 @@
+"""Fine-tuning a copy of the bundled model's last layer with logistic heads (mgqa.layer.LayerModel), with torch.
+
+Shared by scripts/train_triage.py and scripts/train_answer_check.py. The encoder's first five layers stay frozen:
+each text's states going into the last layer are computed once, by the path `mgqa ask` uses, and only the copy
+of the last layer and the heads learn.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from mgqa import layer  # noqa: E402
+from mgqa.embedding import model_path  # noqa: E402
+from mgqa.settings import Settings  # noqa: E402
+
+LAST_LAYER = 5  # MiniLM-L6's sixth and last transformer layer
+
+
+def states_of(embedder, texts: list[str], batch: int = 64) -> list[np.ndarray]:
+    """Each text's states going into the last layer, in batches of similar length."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: list[np.ndarray] = [np.zeros(0)] * len(texts)
+    for start in range(0, len(order), batch):
+        rows = order[start:start + batch]
+        for row, state in zip(rows, embedder.encode_states([texts[i] for i in rows])[1]):
+            out[row] = state
+    return out
+
+
+class Trainer:
+    """The last layer (tanh GELU, as numpy runs it) and a head of `heads` outputs, trained with torch."""
+
+    def __init__(self, seed: int, heads: int) -> None:
+        import torch
+        from transformers import AutoModel
+
+        torch.manual_seed(seed)
+        base = AutoModel.from_pretrained(model_path(Settings().model), attn_implementation="eager")
+        self.layer = copy.deepcopy(base.encoder.layer[LAST_LAYER]).train()
+        self.layer.intermediate.intermediate_act_fn = torch.nn.GELU(approximate="tanh")
+        self.head = torch.nn.Linear(base.config.hidden_size, heads)
+        self.torch = torch
+
+    def logits(self, batch: list[np.ndarray]):
+        torch = self.torch
+        width = max(len(s) for s in batch)
+        x = torch.zeros(len(batch), width, batch[0].shape[1])
+        mask = torch.zeros(len(batch), width)
+        for i, s in enumerate(batch):
+            x[i, :len(s)] = torch.from_numpy(s)
+            mask[i, :len(s)] = 1
+        out = self.layer(x, attention_mask=(1.0 - mask[:, None, None, :]) * -1e9)
+        x = out[0] if isinstance(out, tuple) else out
+        pooled = (x * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
+        return self.head(torch.nn.functional.normalize(pooled, dim=1))
+
+    def optimiser(self, lr: float):
+        """AdamW; the head, new and small, learns 600x faster than the pretrained layer."""
+        return self.torch.optim.AdamW([{"params": self.layer.parameters(), "lr": lr},
+                                       {"params": self.head.parameters(), "lr": lr * 600}], weight_decay=0.01)
+
+    def fit_epoch(self, states: list[np.ndarray], labels: np.ndarray, optimiser, loss, rng) -> float:
+        torch = self.torch
+        # batches of similar length (little padding), in random order
+        order = sorted(rng.permutation(len(states)), key=lambda i: len(states[i]) // 8)
+        batches = [order[i:i + 32] for i in range(0, len(order), 32)]
+        total = 0.0
+        for b in rng.permutation(len(batches)):
+            rows = batches[b]
+            value = loss(self.logits([states[i] for i in rows]), torch.from_numpy(labels[rows]))
+            optimiser.zero_grad()
+            value.backward()
+            optimiser.step()
+            total += float(value.detach())
+        return total
+
+    def model(self, cls: type[layer.LayerModel], model_id: str, digest: str, heads: Sequence[str]):
+        """The trained weights as the shipped model holds them (float16 round trip included)."""
+        prefix = {f"{name}.{part}" for name in layer.LAYER_WEIGHTS + layer.LAYER_NORMS for part in ("weight", "bias")}
+        weights = {name: value.detach().numpy() for name, value in self.layer.state_dict().items() if name in prefix}
+        weights["head.weight"] = self.head.weight.detach().numpy()
+        weights["head.bias"] = self.head.bias.detach().numpy()
+        weights = {name: value.astype(np.float16).astype(np.float32) for name, value in weights.items()}
+        return cls(weights, {}, model_id, digest, heads)
+
+
+def shown(path: Path) -> str:
+    """A written file as a report names it: repo-relative when it is inside the repository."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)

@@ -1,0 +1,94 @@
+"""The fine-tuned layers (the triage, the answer check): numpy runs each exactly as torch trained it, onnxruntime
+as numpy does, and a damaged or disagreeing graph never replaces numpy."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from mgqa import answer_check, layer, layer_onnx, triage
+from mgqa.embedding import DEFAULT_MODEL
+
+MODELS = {"triage": (triage.load_for, triage.MODEL_PATH), "answer_check": (answer_check.load_for,
+                                                                           answer_check.MODEL_PATH)}
+
+
+@pytest.fixture(params=sorted(MODELS))
+def shipped(request):
+    load_for, path = MODELS[request.param]
+    model = load_for(DEFAULT_MODEL)
+    assert model is not None, f"the shipped {request.param} model does not load for the bundled model"
+    return model, path
+
+
+def test_each_shipped_layer_is_for_the_bundled_model_only():
+    for load_for, _ in MODELS.values():
+        assert load_for("some/other-model") is None
+
+
+def test_a_saved_layer_keeps_its_heads_and_refuses_other_heads(shipped, tmp_path):
+    model, _ = shipped
+    model.save(tmp_path / "m.npz")
+    assert layer.LayerModel.load(tmp_path / "m.npz").heads == model.heads
+    assert layer.load_for(layer.LayerModel, tmp_path / "m.npz", model.model_id, ("other",)) is None
+
+
+@pytest.mark.model
+def test_numpy_runs_the_layer_as_torch_does(shipped, real_embedder):
+    torch = pytest.importorskip("torch")
+    model, _ = shipped
+    torch_layer = _torch_layer(torch, model)
+    _, states = real_embedder.encode_states(["my dad is grey and sweaty, clutching his chest", "magnesium"])
+    for state in states:
+        out = torch_layer(torch.from_numpy(state)[None])
+        out = (out[0] if isinstance(out, tuple) else out)[0].mean(0)
+        expected = torch.nn.functional.normalize(out, dim=0).detach().numpy()
+        assert np.allclose(model.vector(state), expected, atol=1e-5)
+    probabilities = model.probabilities(states)
+    assert all(((p > 0) & (p < 1)).all() for p in probabilities.values())
+
+
+def _torch_layer(torch, model: layer.LayerModel):
+    from transformers import AutoModel
+
+    from mgqa.embedding import model_path
+
+    base = AutoModel.from_pretrained(model_path(model.model_id), attn_implementation="eager")
+    copied = copy.deepcopy(base.encoder.layer[5]).eval()
+    copied.intermediate.intermediate_act_fn = torch.nn.GELU(approximate="tanh")
+    copied.load_state_dict({name: torch.from_numpy(value) for name, value in model.weights.items()
+                            if not name.startswith("head.")})
+    return copied
+
+
+def test_onnxruntime_runs_the_layer_as_numpy_does(shipped, tmp_path):
+    model, path = shipped
+    assert layer_onnx.attach(model, tmp_path, path) and model.runner is not None
+    assert list((tmp_path / "layers").glob("*.onnx")) == [layer_onnx.cached_path(path, tmp_path)]
+    rng = np.random.default_rng(1)
+    states = [rng.standard_normal((n, 384)).astype(np.float32) for n in (1, 5, 40)]
+    assert np.allclose(model.runner(states), model.numpy_probabilities(states), atol=1e-5)
+
+
+def test_the_two_layers_are_cached_apart(tmp_path):
+    assert layer_onnx.cached_path(triage.MODEL_PATH, tmp_path) != layer_onnx.cached_path(answer_check.MODEL_PATH,
+                                                                                          tmp_path)
+
+
+def test_a_broken_graph_leaves_the_layer_on_numpy(shipped, tmp_path):
+    model, path = shipped
+    cached = layer_onnx.cached_path(path, tmp_path)
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"not a graph")  # a damaged cache file
+    assert not layer_onnx.attach(model, tmp_path, path) and model.runner is None
+    assert model.probabilities([np.ones((3, 384), np.float32)])[model.heads[0]].shape == (1,)
+
+
+def test_a_graph_that_disagrees_with_numpy_is_never_cached(shipped, tmp_path, monkeypatch):
+    model, path = shipped
+    heads = len(model.heads)
+    monkeypatch.setattr(model, "numpy_probabilities", lambda states: np.full((len(states), heads), 0.5, np.float32))
+    assert not layer_onnx.attach(model, tmp_path, path) and model.runner is None
+    assert not list((tmp_path / "layers").iterdir())  # no graph, and no staging file left behind
