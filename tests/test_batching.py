@@ -129,3 +129,16 @@ def test_the_triage_states_are_pooled_too_and_each_question_gets_its_own():
         np.testing.assert_allclose(vectors, FakeEmbedder().encode([question]), rtol=1e-6)
         assert len(states) == 1 and states[0].shape == (len(question.split()), 2) and states[0][0, 0] == len(question)
     assert inner.calls < len(QUESTIONS)
+
+
+def test_pooled_texts_of_very_different_lengths_run_apart_and_each_gets_its_own():
+    # an answer check's question-and-sentence pair pooled with short questions would pad them all to its length
+    inner = StatesEmbedder()
+    batcher = MicroBatcher(Held(inner))
+    pair = "does magnesium help nerve pain? [SEP] " + "Magnesium may ease nerve pain in some people. " * 6
+    asked = QUESTIONS[:5] + [pair] + QUESTIONS[5:8]
+    results = ask_together(batcher, asked, states=True)
+    for text, (vectors, states) in zip(asked, results, strict=True):
+        np.testing.assert_allclose(vectors, FakeEmbedder().encode([text]), rtol=1e-6)
+        assert states[0].shape == (len(text.split()), 2) and states[0][0, 0] == len(text)
+    assert inner.calls == 3  # the first alone; then the short questions together, and the pair on its own

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 WAIT_SECONDS = 0.004  # how long the first question of a batch waits for company
 MAX_BATCH = 32  # texts per model call: the embedder's batch size
 DIRECT_FROM = 8  # a call with this many texts is a batch already (a build, clause vectors of a long question)
+LENGTH_SPREAD = 2.0  # pooled texts up to this many times longer than the shortest of their group share a run
+SHORT_TEXT = 40  # characters: shorter texts count as this long (a few word pieces more cost next to nothing)
 
 
 class MicroBatcher:
@@ -89,11 +91,7 @@ class MicroBatcher:
         texts = [text for request, _ in batch for text in request]
         self.calls += 1
         try:
-            # with the states when the model gives them: one run serves retrieval and triage alike
-            if hasattr(self.embedder, "encode_states"):
-                vectors, states = self.embedder.encode_states(texts)
-            else:
-                vectors, states = self.embedder.encode(texts), None
+            vectors, states = self._by_length(texts)
         except BaseException as err:  # every waiting question gets the error, the worker lives on
             for _, done in batch:
                 done.set_exception(err)
@@ -103,3 +101,30 @@ class MicroBatcher:
             end = first + len(request)
             done.set_result((vectors[first:end], states[first:end] if states is not None else None))
             first = end
+
+    def _by_length(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """One model run per group of texts of similar length: a run pads every text to its longest, so a
+        question pooled with an answer check's question-and-sentence pair would cost as much as the pair (a dozen
+        questions with four pairs: 117 ms in one run, 57 ms in two). With the states when the model gives them:
+        one run serves retrieval and the fine-tuned layers alike."""
+        import numpy as np
+
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        groups = [[order[0]]]
+        for i in order[1:]:
+            if len(texts[i]) > LENGTH_SPREAD * max(len(texts[groups[-1][0]]), SHORT_TEXT):
+                groups.append([])
+            groups[-1].append(i)
+        with_states = hasattr(self.embedder, "encode_states")
+        vectors = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        states: list[np.ndarray] | None = [np.zeros(0)] * len(texts) if with_states else None
+        for group in groups:
+            chunk = [texts[i] for i in group]
+            if with_states:
+                found, found_states = self.embedder.encode_states(chunk)
+                for i, state in zip(group, found_states):
+                    states[i] = state
+            else:
+                found = self.embedder.encode(chunk)
+            vectors[group] = found
+        return vectors, states
