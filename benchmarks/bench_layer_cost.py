@@ -1,9 +1,11 @@
-"""What the semantic triage adds to a warm ask: the same questions with and without it, alternating.
+"""What a fine-tuned layer adds to a warm ask: the same questions with and without it, alternating.
 
-    .venv/bin/python benchmarks/bench_triage_cost.py [--rounds 5]
+    .venv/bin/python benchmarks/bench_layer_cost.py [--rounds 5] [--layer triage|answer_check]
 
-The question embedding is shared with retrieval, so the triage's own cost is two dot products and, for a
-message of several sentences that scores in between, one extra embedding call for its clauses.
+The triage reads states the question's embedding already computed: its own cost is one layer and, for a message
+of several sentences that scores in between, one extra encoder run for its clauses (the run without it embeds
+the question alone). The answer check costs one encoder run over the question and the sentence that would be
+quoted, for each question the rules let through. The other layer stays as shipped in both runs.
 """
 
 from __future__ import annotations
@@ -34,23 +36,25 @@ def questions() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--layer", choices=("triage", "answer_check"), default="triage")
     args = parser.parse_args()
     kb = KnowledgeBase.load(ROOT / "index")
-    heads, asked = kb.triage, questions()
+    heads, asked = getattr(kb, args.layer), questions()
     for text in asked[:20]:
         kb.ask(text)
     timings = {"with": [], "without": []}
     for _ in range(args.rounds):
         for label, model in (("with", heads), ("without", None)):
-            kb.triage = model
+            setattr(kb, args.layer, model)
             began = time.perf_counter()
             for text in asked:
                 kb.ask(text)
             timings[label].append(1000 * (time.perf_counter() - began) / len(asked))
-    kb.triage = heads
+    setattr(kb, args.layer, heads)
     with_ms, without_ms = statistics.median(timings["with"]), statistics.median(timings["without"])
-    print(json.dumps({"questions": len(asked), "rounds": args.rounds, "ask_ms_with_triage": round(with_ms, 2),
-                      "ask_ms_without": round(without_ms, 2), "ratio": round(with_ms / without_ms, 3)}))
+    print(json.dumps({"layer": args.layer, "questions": len(asked), "rounds": args.rounds,
+                      "ask_ms_with": round(with_ms, 2), "ask_ms_without": round(without_ms, 2),
+                      "ratio": round(with_ms / without_ms, 3)}))
 
 
 if __name__ == "__main__":
