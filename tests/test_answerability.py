@@ -49,3 +49,28 @@ def test_an_amount_counts_only_in_a_sentence_that_names_the_subject(kb):
     at = NAMES.index("amount_missing")
     assert kb.answerability_features("How many mg of magnesium do adults take each day?")[at] == 0.0
     assert kb.answerability_features("How many mg of magnesium is safe with kidney disease?")[at] == 1.0
+
+
+def test_the_check_is_skipped_only_when_it_cannot_change_the_verdict():
+    weights = np.zeros(len(NAMES), np.float32)
+    weights[NAMES.index("check")] = 2.0
+    weights[NAMES.index("sentence")] = 1.0
+    model = AnswerabilityModel(weights, 0.0, np.zeros(len(NAMES), np.float32), np.ones(len(NAMES), np.float32),
+                               0.5, "some-model")
+    x = np.zeros(len(NAMES), np.float32)
+    for sentence, expected in ((5.0, True), (-5.0, False), (-1.0, None)):
+        x[NAMES.index("sentence")] = sentence
+        assert model.settled_without_check(x) is expected
+        if expected is not None:  # whatever the check says, the verdict is the same
+            for value in (0.0, 0.3, 1.0):
+                x[NAMES.index("check")] = value
+                assert (model.probability(x) >= model.threshold) is expected
+
+
+@pytest.mark.model
+def test_an_answer_the_check_decides_gets_the_same_verdict_as_with_the_check_always_read(real_kb, monkeypatch):
+    questions = ["how much turmeric should i take a day for nerve pain", "How much magnesium should I take?",
+                 "how much vitamin D should I take with magnesium", "does magnesium help restless legs"]
+    lazy = [real_kb.ask(q).status for q in questions]
+    monkeypatch.setattr(AnswerabilityModel, "settled_without_check", lambda self, x: None)
+    assert [real_kb.ask(q).status for q in questions] == lazy

@@ -95,6 +95,18 @@ class AnswerabilityModel:
         z = float(((x - self.mean) / self.scale) @ self.weights + self.bias)
         return 1.0 / (1.0 + math.exp(-z))
 
+    def settled_without_check(self, x: np.ndarray) -> bool | None:
+        """The verdict if the answer check can't change it, else None. The score is monotone in the check's
+        value, which lies in [0, 1]: when both ends fall on the same side of the threshold, the check's
+        encoder run would be wasted (the verdict is exactly the one it would give)."""
+        i = NAMES.index("check")
+        ends = []
+        for value in (0.0, 1.0):
+            y = x.copy()
+            y[i] = value
+            ends.append(self.probability(y) >= self.threshold)
+        return ends[0] if ends[0] == ends[1] else None
+
     def save(self, path: Path = MODEL_PATH) -> None:
         np.savez(path, weights=self.weights, bias=np.float32(self.bias), mean=self.mean, scale=self.scale,
                  threshold=np.float32(self.threshold), model_id=np.array(self.model_id),
