@@ -170,7 +170,7 @@ class _StubTriage:
     def __init__(self, calm: bool) -> None:
         self.calm = calm
 
-    def assess(self, states, clause_states):
+    def assess(self, states, clause_states, keyword=False):
         from mgqa.triage import Assessment
 
         return Assessment(0.0, 0.0, 0.0 if self.calm else 0.9, urgent=not self.calm, crisis=not self.calm,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from mgqa import triage
 
 
@@ -17,3 +19,23 @@ def test_a_message_is_cut_into_clauses_only_when_it_has_several():
     assert triage.clauses("chest pain") == []
     assert triage.clauses("he collapsed and won't wake. can magnesium help?") == [
         "he collapsed and won't wake", "can magnesium help"]
+
+
+class _Scored(triage.TriageModel):
+    """The triage's decisions on fixed head scores (the layer itself is tested in tests/test_layer.py)."""
+
+    def __init__(self, emergency: float):
+        self.emergency = emergency
+        self.thresholds = {"emergency": 0.27, "clause": 0.38, "floor": 0.1, "veto": 0.1, "self_harm": 0.5,
+                           "grey": 0.09, "crisis_veto": 0.1}
+
+    def probabilities(self, states):
+        return {"emergency": np.full(len(states), self.emergency), "self_harm": np.zeros(len(states))}
+
+
+def test_a_keyword_query_is_urgent_only_when_the_classifier_leans_that_way():
+    unsure = _Scored(0.38)  # above the recall-first threshold, below even odds: "sheep" scored this much
+    assert unsure.assess(np.zeros(3), lambda: []).urgent  # a message: recall first
+    keyword = unsure.assess(np.zeros(3), lambda: [], keyword=True)
+    assert not keyword.urgent and keyword.grey  # a keyword: the "if this is happening now" line, and an answer
+    assert _Scored(0.85).assess(np.zeros(3), lambda: [], keyword=True).urgent  # "bleeding"

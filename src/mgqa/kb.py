@@ -183,7 +183,7 @@ class KnowledgeBase:
             parts = [vocabulary.expand(c) for c in triage.clauses(question)]
             return self.embedder.encode_states(parts)[1] if parts else []
 
-        return self.triage.assess(states, clause_states)
+        return self.triage.assess(states, clause_states, keyword=len(question.split()) <= triage.KEYWORD_WORDS)
 
     def covers(self, question: str, widened: str, passages: list[Passage], focus: Focus
                ) -> tuple[bool, str, list[str]]:

@@ -31,6 +31,10 @@ from mgqa import layer
 
 MODEL_PATH = Path(__file__).with_name("triage_model.npz")
 HEADS = ("emergency", "self_harm")
+# a keyword query is urgent only at even odds or above (an emergency rule's match still stands; README: Emergency
+# triage); below that, at most the grey zone's "if this is happening now" line above an answer
+KEYWORD_EMERGENCY = 0.5
+KEYWORD_WORDS = 2
 _CLAUSE_END = re.compile(r"[.?!;\n]+")
 
 
@@ -56,9 +60,15 @@ class Assessment:
 class TriageModel(layer.LayerModel):
     """The triage layer and its two heads (layer.LayerModel), and how a message is judged from them."""
 
-    def assess(self, states: np.ndarray, clause_states: Callable[[], Sequence[np.ndarray]]) -> Assessment:
-        """Score one message from its states; `clause_states` is called only if clause scores could matter."""
+    def assess(self, states: np.ndarray, clause_states: Callable[[], Sequence[np.ndarray]],
+               keyword: bool = False) -> Assessment:
+        """Score one message from its states; `clause_states` is called only if clause scores could matter.
+        A `keyword` query (one or two words: "sheep", "ALS") says nothing of time, person or context, so the
+        recall-first threshold picked on messages would read noise as an emergency: it is urgent only when the
+        emergency head leans that way (KEYWORD_EMERGENCY) and otherwise gets the grey zone's line at most."""
         t = self.thresholds
+        if keyword:
+            t = t | {key: max(t[key], KEYWORD_EMERGENCY) for key in ("emergency", "clause")}
         whole = self.probabilities([states])
         p, self_harm = float(whole["emergency"][0]), float(whole["self_harm"][0])
         clause = 0.0
