@@ -208,3 +208,24 @@ def test_a_sentence_several_documents_say_names_every_source_with_its_link():
     assert "<b>facts</b>" not in html and "javascript:" not in html  # escaped title, unsafe link dropped
     assert quote.to_dict()["also_in"] == [other.to_dict(), hostile.to_dict()]
     assert "Also said by" not in format_quote(make_quote())
+
+
+def test_a_safety_line_above_an_ordinary_answer_is_shown_before_the_quotes():
+    from mgqa import safety
+
+    for line in (safety.SUPPORT_LINE, safety.GREY_ZONE_LINE, safety.POISON_LINE):
+        message = format_answer(answered(make_quote(), notice=line))
+        assert html.escape(line) in message and "If you need help now" in message
+        assert message.index(html.escape(line)) < message.index("<blockquote>")
+        assert 'role="alert"' not in message  # an ordinary answer: not announced as an emergency
+
+
+def test_a_disagreement_is_said_once_even_with_a_safety_line():
+    from mgqa import disagreement, safety
+
+    answer = disagreeing(("350 mg", 0), ("420 mg", 1))
+    answer = replace(answer, notice=f"{safety.POISON_LINE} {disagreement.notice(list(answer.disagreements))}")
+    message = format_answer(answer)
+    assert html.escape(safety.POISON_LINE) in message
+    assert "Sources disagree on the" not in message  # the notice's sentence: the box below says it in sides
+    assert message.count("mgqa-disagree-title") == 1

@@ -26,6 +26,7 @@ from browsing import (
     screen,
     wait,
 )
+from mgqa import safety
 from mgqa.answer import Answer, Claim, Disagreement
 from mgqa.ui import EXAMPLES
 
@@ -35,6 +36,11 @@ ORDINARY = "How much magnesium do adults take each day?"
 URGENT = "My husband's face is drooping on one side and his speech is slurred"
 NOT_FOUND = "How do I fix a flat bicycle tyre?"
 DISAGREEING = "What is the most magnesium I can safely take from supplements?"
+# the words of a crisis read calm: a support line above an ordinary answer, no dose quoted (README: Emergency
+# triage; tests/test_kb.py tests the policy). The fake model here has no triage: the answer is built by hand below
+# from the fixture index's answer to FOODS, with the line the real triage gives.
+SUPPORT = "I self-harmed years ago and I'm well now. Which foods have magnesium?"
+FOODS = "Which foods are good sources of magnesium?"
 SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 PUBLISHERS = [("Example County Health Department", "public_health"), ("Riverside Neurology Clinic", "clinic"),
               ("MagnaShop <b>Ltd</b>", "commercial")]
@@ -53,10 +59,13 @@ def disagreeing(answer: Answer) -> Answer:
 
 @pytest.fixture(scope="module")
 def page(browser, app_server):
-    """The app, with DISAGREEING answered by a hand-built answer where the sources disagree."""
+    """The app, with DISAGREEING answered by a hand-built answer where the sources disagree, and SUPPORT with the
+    support line the real triage gives it (tests/test_kb.py; the fake model here has no triage)."""
     library = app_server.library
     real_ask = library.ask
-    library.ask = lambda question: disagreeing(real_ask(ORDINARY)) if question == DISAGREEING else real_ask(question)
+    hand_built = {DISAGREEING: lambda: disagreeing(real_ask(ORDINARY)),
+                  SUPPORT: lambda: replace(real_ask(FOODS), question=SUPPORT, notice=safety.SUPPORT_LINE)}
+    library.ask = lambda question: hand_built[question]() if question in hand_built else real_ask(question)
     open_app(browser, app_server.url)
     yield browser
     del library.ask
@@ -97,6 +106,20 @@ def test_an_urgent_notice_is_in_view_and_announced(page, app_server, size):
                                    "return r.bottom <= innerHeight", notice), "the whole notice is on screen"
 
 
+@pytest.mark.parametrize("size", SCREENS)
+def test_a_support_line_comes_first_without_the_emergency_alarm(page, app_server, size):
+    with screen(page, *SCREENS[size]):
+        open_app(page, app_server.url)
+        answer = ask(page, SUPPORT)
+        notice = answer.find_element("css selector", ".mgqa-notice-answered")
+        assert "988" in notice.text and "116 123" in notice.text
+        assert in_view(page, notice) and first_line_at_top(page, answer)
+        assert notice.get_attribute("role") != "alert"  # not announced as an emergency: it is not one
+        quotes = answer.find_elements("css selector", "blockquote")
+        assert quotes and notice.location["y"] < quotes[0].location["y"], "the line comes before the quotes"
+        assert "Emergency" not in answer.text
+
+
 def test_each_quote_names_its_publisher_and_kind_in_words(page, app_server):
     open_app(page, app_server.url)
     answer = ask(page, DISAGREEING)
@@ -133,7 +156,7 @@ def test_sources_disagree_comes_first_side_by_side_or_stacked(page, app_server, 
 def test_screenshots_of_each_kind_of_answer(page, app_server, size):
     with screen(page, *SCREENS[size]):
         for kind, question in (("answer", ORDINARY), ("urgent", URGENT), ("not-found", NOT_FOUND),
-                               ("disagree", DISAGREEING)):
+                               ("disagree", DISAGREEING), ("support", SUPPORT)):
             open_app(page, app_server.url)
             answer = ask(page, question)
             assert in_view(page, answer.find_element("css selector", "*")) and no_sideways_scroll(page)
@@ -149,7 +172,8 @@ def test_axe_finds_nothing_serious_on_any_page(page, app_server, size):
     with screen(page, *SCREENS[size]):
         open_app(page, app_server.url)
         found["landing"] = axe_violations(page)
-        for name, question in (("answer", DISAGREEING), ("urgent", URGENT), ("not found", NOT_FOUND)):
+        for name, question in (("answer", DISAGREEING), ("urgent", URGENT), ("not found", NOT_FOUND),
+                               ("support", SUPPORT)):
             ask(page, question)
             found[name] = axe_violations(page)
         page.get(page.find_elements("css selector", ".mgqa-app-link")[-1].get_attribute("href"))

@@ -12,6 +12,7 @@ from urllib.parse import quote as percent_encode
 from urllib.parse import urlsplit
 
 from mgqa.answer import Answer, Claim, Disagreement, Quote
+from mgqa.disagreement import notice as disagreement_notice
 from mgqa.sources import LABELS
 
 SOURCE_PATH = "/source/"
@@ -20,6 +21,7 @@ _HEADINGS = {
     "urgent": "Emergency: get help now",
     "not_found": "Not covered by these documents",
     "invalid": "That question couldn't be answered",
+    "answered": "If you need help now",  # a support, "if this is happening now" or poison-control line
 }
 _NEXT_STEP = {"not_found": "The example questions under the question box show what the documents cover."}
 # Who publishes a quoted document, in words a reader knows: the badge says it, its colour only repeats it.
@@ -45,8 +47,11 @@ def format_answer(answer: Answer) -> str:
     """The assistant's message: an emergency notice first, then any disagreement between the sources, then what
     happened or the caution, then the quotes."""
     parts = []
-    if answer.status in _HEADINGS and answer.notice:
-        parts.append(_notice(answer.status, answer.notice))
+    notice = answer.notice
+    if notice and answer.disagreements:  # said below as sides side by side, not twice
+        notice = notice.replace(disagreement_notice(list(answer.disagreements)), "").strip()
+    if answer.status in _HEADINGS and notice:
+        parts.append(_notice(answer.status, notice))
     if answer.disagreements:
         parts.append(format_disagreements(answer.disagreements, len(answer.quotes)))
     parts.append(f'<div class="mgqa-caution" role="note"><strong>Caution:</strong> {text(answer.caution)}</div>')

@@ -19,6 +19,7 @@ CSS = """
 .mgqa-notice p + p { margin-top: .3rem; }
 .mgqa-notice-urgent { background: #fdecea; border: 2px solid #c62828; color: #7f1010; font-size: 1.05em; }
 .mgqa-notice-not-found, .mgqa-notice-invalid { background: #eef3fb; border-color: #9db5de; color: #1d3557; }
+.mgqa-notice-answered { background: #fff8e1; border-color: #b8860b; color: #4a3500; }
 .mgqa-lead { font-weight: 600; }
 .mgqa-quote { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: .55rem .75rem;
               background: var(--background-fill-primary); }
