@@ -32,13 +32,24 @@ _HOW_MUCH = re.compile(r"\bhow (?:much|many|long|soon|often|fast|quickly)\b"
 NAMES = ("sentence", "quoted_sentence", "quoted_dense", "margin", "gap", "coverage", "sentence_coverage",
          "unaddressed", "amount_missing", "topic", "focus_terms", "quoted_rank", "check")
 NEUTRAL_CHECK = 0.5  # the check's value when there is no answer check for this model
+CHECK = NAMES.index("check")
 
 
 def features(question: str, focus: Focus, passages: list[Passage], documents: dict[str, Document],
              stats: TermStats, check: Callable[[str], float] | None = None) -> np.ndarray:
-    """The feature vector of a question and its ranked passages (best first), in NAMES order. The passage that
-    would be quoted first is the best one naming every medicine, nutrient or condition the question names;
-    `check` reads the question with that passage's best sentence (answer_check.AnswerCheck)."""
+    """The feature vector of a question and its ranked passages (best first), in NAMES order, with the answer
+    check read (`check`: answer_check.AnswerCheck on the question and the sentence that would be quoted)."""
+    x, sentence = features_and_sentence(question, focus, passages, documents, stats)
+    if check is not None and sentence is not None:
+        x[CHECK] = check(sentence)
+    return x
+
+
+def features_and_sentence(question: str, focus: Focus, passages: list[Passage], documents: dict[str, Document],
+                          stats: TermStats) -> tuple[np.ndarray, str | None]:
+    """The feature vector with the check at NEUTRAL_CHECK, and the sentence the check would read (None when no
+    close passage names the subject: the check's value is then 0). The passage that would be quoted first is
+    the best one naming every medicine, nutrient or condition the question names."""
     scores = np.array([p.sentence for p in passages], dtype=np.float32)
     named = [_named(p, documents) for p in passages]
     rank = next((i for i, n in enumerate(named) if not focus.missing(n)), None)
@@ -46,7 +57,7 @@ def features(question: str, focus: Focus, passages: list[Passage], documents: di
     if rank is None:  # nothing close names the subject: the weakest evidence there is
         asks = float(bool(disagreement.asked(question) and _HOW_MUCH.search(question)))
         return np.array([top, 0.0, 0.0, 0.0, top, 0.0, 0.0, 1.0, asks, float(focus.topic),
-                         math.log1p(len(focus.weights)), math.log1p(len(passages)), 0.0], dtype=np.float32)
+                         math.log1p(len(focus.weights)), math.log1p(len(passages)), 0.0], dtype=np.float32), None
     quoted = passages[rank]
     doc = documents[quoted.chunk.doc_id]
     sentence_text = doc.text[slice(*quoted.best)]
@@ -60,9 +71,8 @@ def features(question: str, focus: Focus, passages: list[Passage], documents: di
         top, quoted.sentence, quoted.dense, quoted.sentence - float(np.median(scores)), top - quoted.sentence,
         focus.coverage(named[rank]), focus.coverage(passage_terms(sentence_text)),
         max(unaddressed, default=0.0) / math.log(1 + stats.size), amount_missing, float(focus.topic),
-        math.log1p(len(focus.weights)), math.log1p(rank),
-        check(sentence_text) if check else NEUTRAL_CHECK,
-    ], dtype=np.float32)
+        math.log1p(len(focus.weights)), math.log1p(rank), NEUTRAL_CHECK,
+    ], dtype=np.float32), sentence_text
 
 
 def _states_amount_of(p: Passage, text: str, focus: Focus, units: set[str]) -> bool:
@@ -99,11 +109,10 @@ class AnswerabilityModel:
         """The verdict if the answer check can't change it, else None. The score is monotone in the check's
         value, which lies in [0, 1]: when both ends fall on the same side of the threshold, the check's
         encoder run would be wasted (the verdict is exactly the one it would give)."""
-        i = NAMES.index("check")
         ends = []
         for value in (0.0, 1.0):
             y = x.copy()
-            y[i] = value
+            y[CHECK] = value
             ends.append(self.probability(y) >= self.threshold)
         return ends[0] if ends[0] == ends[1] else None
 

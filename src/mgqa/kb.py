@@ -209,13 +209,14 @@ class KnowledgeBase:
     def _answerable(self, question: str, focus: Focus, passages: list[Passage]) -> tuple[bool, str]:
         """The calibrated verdict on whether the passage that would be quoted answers (README: Abstention)."""
         model = self.answerability
+        x, sentence = answerability.features_and_sentence(question, focus, passages, self.documents, self.terms)
         check = self._check(question)
-        x = answerability.features(question, focus, passages, self.documents, self.terms, None)
-        settled = model.settled_without_check(x) if check is not None else None
-        if settled is not None:  # the other features decide whatever the check would say: skip its encoder run
-            return settled, f"answerability {'>=' if settled else '<'} {model.threshold:.2f} whatever the answer check"
-        if check is not None:
-            x = answerability.features(question, focus, passages, self.documents, self.terms, check)
+        if check is not None and sentence is not None:
+            settled = model.settled_without_check(x)
+            if settled is not None:  # the other features decide whatever the check would say: skip its encoder run
+                verdict = ">=" if settled else "<"
+                return settled, f"answerability {verdict} {model.threshold:.2f} whatever the answer check"
+            x[answerability.CHECK] = check(sentence)
         p = model.probability(x)
         verdict = "<" if p < model.threshold else ">="
         return p >= model.threshold, f"answerability {p:.2f} {verdict} {model.threshold:.2f}"
