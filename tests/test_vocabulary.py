@@ -58,6 +58,29 @@ def test_nerve_fibers_are_not_dietary_fiber_and_mag_means_magnesium():
     assert "magnesium" in vocabulary.expand("what's the deal with mag glycinate")
 
 
+def test_an_age_under_18_is_covered_by_passages_about_children():
+    young = frozenset(terms(CORPUS + " Children 4 to 8 years: 130 mg."))
+    assert vocabulary.missing_subjects("How much magnesium does my 6 year old need?", young) == []
+    assert vocabulary.missing_subjects("How much magnesium does my 6 year old need?", VOCABULARY) == ["a 6-year-old"]
+
+
+@pytest.mark.parametrize("question,named", [
+    ("what is alpha lipoic acid exactly? is it a vitamin?", []),  # an article, not vitamin A
+    ("is vitamin a toxic in big doses", ["a"]),
+    ("how much vitamin b 12 does an adult need", ["b12"]),
+    ("vitamin B-12 shots or pills?", ["b12"]),
+    ("do b12 vitamins help, or vitamin D3?", ["b12", "d3"]),
+])
+def test_vitamins_are_read_by_letter_however_they_are_written(question, named):
+    assert vocabulary.vitamins(question) == named
+
+
+def test_a_numbered_vitamin_named_alone_in_the_quotes_is_stated():
+    assert vocabulary.unstated_asks("how much vitamin b 12 do I need", "Adults need 2.4 mcg of B12 a day.") == []
+    assert vocabulary.unstated_asks("how much vitamin b 12 do I need", "Adults need 15 mcg of B6.") == \
+        ["vitamin b12"]
+
+
 def test_a_price_is_not_missing_from_documents_that_state_one():
     priced = CORPUS + " A bottle of 60 capsules costs $24."
     assert vocabulary.unstated_asks("How much does magnesium cost?", priced) == []

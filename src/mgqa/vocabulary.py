@@ -99,8 +99,23 @@ ASKS = (
 
 _SYNONYM_KEYS = [(re.compile(rf"\b{re.escape(k)}\b"), k, v) for k, v in
                  sorted(SYNONYMS.items(), key=lambda kv: -len(kv[0]))]
+# words a passage about the young uses ("Children 4 to 8 years: 130 mg"); the index's terms are not stemmed to "child"
+MINORS = frozenset("child children kid kids infant infants baby babies toddler toddlers teen teens teenager teenagers "
+                   "adolescent adolescents".split())
 _AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?)[- ]old\b")
-_VITAMIN = re.compile(r"\bvitamins? ([a-k])(\d{0,2})\b|\b([a-k])(\d{0,2}) vitamins?\b")
+# "vitamin b12", "vitamin b-12", "vitamin b 12", "vitamin d3", "b vitamins"; not "is it a vitamin?" (an article)
+_VITAMIN = re.compile(r"\bvitamins? (?:(b)[- ]?(\d{1,2})|([a-k])(\d{0,2}))\b"
+                      r"|\b(?!a )(?:(b)[- ]?(\d{1,2})|([a-k])(\d{0,2})) vitamins?\b")
+_NUMBERED = re.compile(r"\b([a-k])-?(\d{1,2})\b")  # "B12" or "B-12" alone names its vitamin
+
+
+def vitamins(text: str) -> list[str]:
+    """The vitamins a text names by letter ("b12", "d"), in order."""
+    named = {}
+    for match in _VITAMIN.finditer(text.lower()):
+        letter, number = next((match.group(i), match.group(i + 1)) for i in (1, 3, 5, 7) if match.group(i))
+        named[f"{letter}{number or ''}"] = True
+    return list(named)
 
 
 def expand(question: str) -> str:
@@ -128,7 +143,7 @@ def missing_subjects(question: str, vocabulary: frozenset[str]) -> list[str]:
         if base in HEALTH_TERMS and stem(word) not in vocabulary and stem(word) not in known:
             missing.append(word)
     for match in _AGE.finditer(folded):  # "my 6-year-old": a child, whom adult-dose passages don't cover
-        if int(match.group(1)) < 18 and "child" not in vocabulary:
+        if int(match.group(1)) < 18 and not MINORS & vocabulary:
             missing.append(f"a {match.group(1)}-year-old")
     return missing
 
@@ -138,9 +153,6 @@ def unstated_asks(question: str, quoted: str) -> list[str]:
     Judged on the quotes, not the collection: a seller's price elsewhere doesn't price a nerve test."""
     folded = question.lower().replace("’", "'")
     missing = [what for what, asking, stating in ASKS if asking.search(folded) and not stating.search(quoted)]
-    for match in _VITAMIN.finditer(folded):
-        letter, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
-        name = f"{letter}{number}"
-        if not re.search(rf"\bvitamins? {name}\b|\b{name} vitamins?\b", quoted, re.I):
-            missing.append(f"vitamin {name}")
+    stated = {*vitamins(quoted), *(a + b for a, b in _NUMBERED.findall(quoted.lower()))}  # "B12 deficiency" too
+    missing += [f"vitamin {name}" for name in vitamins(folded) if name not in stated]
     return missing
