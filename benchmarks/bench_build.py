@@ -37,7 +37,8 @@ def throughput(docs: Path, runs: int) -> dict:
 
     embedder = load_embedder(Settings.from_env())  # MGQA_EMBEDDER=onnx|torch picks the path, as in a build
     loaded, _ = documents.load_documents(docs)
-    texts = [chunking.embedding_text(c) for d in loaded for c in chunking.chunk_document(d, embedder.count_tokens)]
+    texts = [chunking.embedding_text(c, d.title) for d in loaded
+             for c in chunking.chunk_document(d, embedder.count_tokens)]
     embedder.encode(texts[:8])  # warm-up
     seconds = []
     for _ in range(runs):

@@ -66,10 +66,10 @@ def main() -> None:
         began = time.perf_counter()
         chunked = [(doc, chunking.chunk_document(doc, embedder.count_tokens, cut)) for doc in loaded]
         chunking_s = time.perf_counter() - began
-        passages = [chunking.embedding_text(c) for _, chunks in chunked for c in chunks]
-        sentences = [chunking.with_context(c.section, doc.text[a:b])
-                     for doc, chunks in chunked for c in chunks for a, b in c.sentences]
-        sentences = list(dict.fromkeys(sentences))  # a sentence shared by two chunks is embedded once
+        passages = [chunking.embedding_text(c, doc.title) for doc, chunks in chunked for c in chunks]
+        sentences = [text for doc, chunks in chunked for c in chunks for a, b in c.sentences
+                     for text in chunking.sentence_texts(doc.title, c.section, doc.text[a:b])]
+        sentences = list(dict.fromkeys(sentences))  # a text met twice is embedded once
 
         builds, encodes = [], []
         for _ in range(args.runs):

@@ -158,8 +158,9 @@ def model_share(corpus: list[dict], questions: list[str], sample: int) -> dict:
     texts = []
     for doc in docs:
         chunks = chunking.chunk_document(doc, embedder.count_tokens)
-        texts += [chunking.embedding_text(c) for c in chunks]
-        texts += list({doc.text[a:b] for c in chunks for a, b in c.sentences})
+        texts += [chunking.embedding_text(c, doc.title) for c in chunks]
+        texts += list({t for c in chunks for a, b in c.sentences
+                       for t in chunking.sentence_texts(doc.title, c.section, doc.text[a:b])})
     embedder.encode(texts[:32])
     began = time.perf_counter()
     embedder.encode(sorted(texts, key=len))
@@ -188,7 +189,8 @@ def recall(corpus: list[dict], questions: list[str], docs: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         write_docs(Path(tmp), corpus, docs)
         loaded, _ = load_documents(Path(tmp))
-    texts = [chunking.embedding_text(c) for d in loaded for c in chunking.chunk_document(d, embedder.count_tokens)]
+    texts = [chunking.embedding_text(c, d.title) for d in loaded
+             for c in chunking.chunk_document(d, embedder.count_tokens)]
     stored = embedder.encode(texts)
     asked = embedder.encode(questions)
     out = {"passages": len(texts), "queries": len(questions)}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fakes import FakeEmbedder, write
-from mgqa.chunking import ChunkSettings, chunk_document, embedding_text, sections
+from mgqa.chunking import ChunkSettings, chunk_document, embedding_text, sections, sentence_texts
 from mgqa.documents import load_document
 from mgqa.records import Chunk, Document
 
@@ -100,7 +100,7 @@ def test_seed_chunks_fit_the_token_budget(seed, max_tokens):
     chunks = chunk_document(seed, count, ChunkSettings(max_tokens=max_tokens))
     for chunk in chunks:
         assert count(chunk.text) <= max_tokens, chunk
-        assert count(embedding_text(chunk)) <= ChunkSettings.hard_limit
+        assert count(embedding_text(chunk, seed.title)) <= ChunkSettings.hard_limit
 
 
 def test_consecutive_chunks_of_a_section_share_one_sentence(seed_chunks):
@@ -120,10 +120,20 @@ def test_without_overlap_consecutive_chunks_are_disjoint(seed):
 # ---------------------------------------------------------------- small documents
 
 
-def test_embedding_text_puts_the_section_path_first():
+def test_embedding_text_puts_the_title_and_section_path_first():
     chunk = Chunk("d#0", "d", 0, 5, "Hello", section=("Dosage", "Adults"), sentences=((0, 5),))
-    assert embedding_text(chunk) == "Dosage › Adults\nHello"
-    assert embedding_text(Chunk("d#1", "d", 0, 5, "Hello", sentences=((0, 5),))) == "Hello"
+    assert embedding_text(chunk, "Zinc") == "Zinc › Dosage › Adults\nHello"
+    assert embedding_text(chunk, None) == "Dosage › Adults\nHello"
+    assert embedding_text(Chunk("d#1", "d", 0, 5, "Hello", sentences=((0, 5),)), None) == "Hello"
+    # a title that is also the first heading is said once
+    assert embedding_text(Chunk("d#2", "d", 0, 5, "Hello", section=("Zinc",), sentences=((0, 5),)), "Zinc") \
+        == "Zinc\nHello"
+
+
+def test_a_sentence_is_embedded_with_and_without_its_title():
+    assert sentence_texts("Zinc", ("Dosage",), "Take it daily.") == ("Dosage\nTake it daily.",
+                                                                     "Zinc › Dosage\nTake it daily.")
+    assert sentence_texts(None, (), "Take it daily.") == ("Take it daily.", "Take it daily.")
 
 
 def test_plain_text_headings_are_detected_and_title_is_left_out():
@@ -196,7 +206,7 @@ def test_a_section_prefix_counts_against_the_hard_limit():
     text = f"Doc\n\n{heading}\n\n" + " ".join(f"w{n}" for n in range(400)) + "."
     doc = plain(text, title="Doc", headings=((0, 3, 1), (5, 5 + len(heading), 2)))
     chunks = chunk_document(doc, count, ChunkSettings(max_tokens=254))
-    assert chunks and all(count(embedding_text(c)) <= ChunkSettings.hard_limit for c in chunks)
+    assert chunks and all(count(embedding_text(c, doc.title)) <= ChunkSettings.hard_limit for c in chunks)
 
 
 def test_a_one_sentence_note_without_a_period_is_a_passage():

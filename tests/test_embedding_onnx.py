@@ -85,7 +85,7 @@ def onnx_embedder(real_embedder):
 def _seed_texts(real_kb) -> list[str]:
     from mgqa.chunking import embedding_text
 
-    return [embedding_text(c) for c in real_kb.data.chunks]
+    return [embedding_text(c, real_kb.documents[c.doc_id].title) for c in real_kb.data.chunks]
 
 
 @pytest.mark.model

@@ -16,12 +16,15 @@ OWN, HELDOUT, BLIND = (ROOT / "eval" / name for name in ("questions.jsonl", "hel
 # or abstains worse than this fails. They are below the issue's targets, which are tested apart.
 # The semantic triage (README: Emergency triage) still flags 0-1 ordinary questions a set as urgent, whose
 # quotes are then withheld: the false-alarm and R@1/R@3 floors below were measured with it.
+# Passages under their document's title (README: Retrieval) traded one question each on the own and blind sets
+# (R@1 0.786 -> 0.776 and 0.726 -> 0.710, one more false abstention on the blind set) for four on the held-out set
+# (0.672 -> 0.738) and the library's gains; the floors are the figures measured after it.
 FLOORS = {
-    OWN: {"R@1": 0.785, "R@3": 0.928, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
+    OWN: {"R@1": 0.775, "R@3": 0.928, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
           "false_alarms": 0},
-    HELDOUT: {"R@1": 0.672, "R@3": 0.836, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
+    HELDOUT: {"R@1": 0.737, "R@3": 0.885, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
               "false_alarms": 1},
-    BLIND: {"R@1": 0.725, "R@3": 0.903, "false_abstention": 0.017, "oos_abstention": 1.0, "emergency_recall": 1.0,
+    BLIND: {"R@1": 0.709, "R@3": 0.903, "false_abstention": 0.033, "oos_abstention": 1.0, "emergency_recall": 1.0,
             "false_alarms": 1},
 }
 LOWER_IS_BETTER = {"false_abstention", "false_alarms"}
@@ -62,15 +65,17 @@ def test_the_issue_targets_are_met(result):
 
 NEARMISS = ROOT / "eval" / "nearmiss.jsonl"
 # "How much X" and other near misses with in-scope controls (README: Evaluation), as measured with the calibrated
-# abstention score (0.386 before it) and the answer check; never tuned on.
-NEARMISS_FLOORS = {"oos_abstention": 0.628, "R@1": 0.8, "R@3": 0.9}
+# abstention score (0.386 before it), the answer check and passages under their title (R@1 0.8 -> 0.775, R@3
+# 0.9 -> 0.925, and one in-scope question refused: "how many hours of sleep should i get", best sentence 0.38 < 0.42).
+NEARMISS_FLOORS = {"oos_abstention": 0.657, "R@1": 0.775, "R@3": 0.925}
+NEARMISS_FALSE_ABSTENTION = 0.025
 
 
 def test_near_misses_are_refused_at_least_as_often_as_measured(real_kb):
     measured = evaluation.evaluate(real_kb, evaluation.load_cases(NEARMISS))["metrics"]
     for name, floor in NEARMISS_FLOORS.items():
         assert measured[name] >= floor - 1e-9, f"nearmiss: {name} {measured[name]:.3f} worse than {floor}"
-    assert measured["false_abstention"] == 0.0
+    assert measured["false_abstention"] <= NEARMISS_FALSE_ABSTENTION + 1e-9
 
 
 TRIAGE_BLIND = ROOT / "eval" / "triage_blind.jsonl"

@@ -28,7 +28,8 @@ def test_every_seed_chunk_fits_the_model_without_truncation(real_kb, real_embedd
     # the model's own tokenizer: past 254 pieces (+ [CLS]/[SEP]) it would drop text silently
     assert real_embedder.max_tokens >= ChunkSettings.hard_limit + 2
     for chunk in real_kb.data.chunks:
-        assert real_embedder.count_tokens(embedding_text(chunk)) <= ChunkSettings.hard_limit, chunk.chunk_id
+        embedded = embedding_text(chunk, real_kb.documents[chunk.doc_id].title)
+        assert real_embedder.count_tokens(embedded) <= ChunkSettings.hard_limit, chunk.chunk_id
         assert real_embedder.count_tokens(chunk.text) <= real_settings.chunk_tokens, chunk.chunk_id
 
 

@@ -83,7 +83,9 @@ def test_bm25_is_loaded_as_saved_without_tokenising_again(tmp_path, monkeypatch)
 
     parts = small_index()
     save_index(tmp_path, **parts)
-    fresh = lexical.LexicalIndex.build([embedding_text(c) for c in parts["new"][1][0].chunks], tmp_path / "fresh")
+    part = parts["new"][1][0]
+    texts = [embedding_text(c, part.document.title) for c in part.chunks]
+    fresh = lexical.LexicalIndex.build(texts, tmp_path / "fresh")
     question = "spinach magnesium almonds"
     expected = fresh.scores(question)
     monkeypatch.setattr(lexical, "terms", lambda text: pytest.fail("the passages were tokenised at load"))

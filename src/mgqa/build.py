@@ -20,7 +20,8 @@ from mgqa.sources import SOURCES_FILE
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = 4  # bump when chunking.py or a loader changes the text or what is cut: forces a full rebuild
+# bump when chunking.py or a loader changes the text or what is cut: forces a full rebuild
+CHUNKER_VERSION = 5  # 5: passages under their title, sentences averaged with and without it
 Progress = Callable[[float, str], None]
 MAX_SEGMENTS = 8  # segments a build leaves at most: each is one more search per question
 MAX_RETIRED = 0.25  # share of a segment's chunks retired (edited or removed documents) past which it is rewritten
@@ -167,6 +168,8 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
            ) -> tuple[dict[str, segments.Part], dict[str, str]]:
     """Cut every document, then embed all their passages and sentences together (see _encode_all); and the
     documents over the passage limit (left empty), with a warning each."""
+    import numpy as np
+
     chunk_settings = chunking.ChunkSettings(settings.chunk_tokens, settings.overlap_sentences)
     cut, texts, too_big = [], [], {}
     for doc in docs:
@@ -179,16 +182,19 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
         section_of = {span: chunk.section for chunk in chunks for span in chunk.sentences}
         sentences = sorted(section_of)
         cut.append((doc, chunks, sentences, len(texts)))
-        texts += [chunking.embedding_text(c) for c in chunks] + \
-                 [chunking.with_context(section_of[(a, b)], doc.text[a:b]) for a, b in sentences]
+        texts += [chunking.embedding_text(c, doc.title) for c in chunks]
+        for pair in zip(*(chunking.sentence_texts(doc.title, section_of[(a, b)], doc.text[a:b])
+                          for a, b in sentences)):
+            texts += pair  # every sentence under its headings, then every sentence under its title too
     progress(0.2, f"embedding {len(texts)} passages and sentences")
     vectors = _encode_all(texts, embedder, lambda share: progress(0.2 + 0.7 * share,
                                                                  f"embedded {share:.0%} of the passages"))
     out = {}
     for doc, chunks, sentences, first in cut:
-        middle = first + len(chunks)
-        out[doc.doc_id] = segments.Part(doc, chunks, vectors[first:middle], sentences,
-                                        vectors[middle:middle + len(sentences)])
+        middle, n = first + len(chunks), len(sentences)
+        mean = vectors[middle:middle + n] + vectors[middle + n:middle + 2 * n]
+        mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        out[doc.doc_id] = segments.Part(doc, chunks, vectors[first:middle], sentences, mean)
     return out, too_big
 
 

@@ -22,9 +22,28 @@ class ChunkSettings:
     hard_limit: int = 254  # the model reads 256 pieces, two of them [CLS]/[SEP]; past that it drops text silently
 
 
-def embedding_text(chunk: Chunk) -> str:
-    """What gets embedded: the section path as context, then the verbatim passage."""
-    return with_context(chunk.section, chunk.text)
+def context(title: str | None, section: tuple[str, ...]) -> tuple[str, ...]:
+    """What a passage is embedded and indexed under: its document's title, then its heading path.
+
+    "It may take 3 to 5 weeks to notice any change", under "How is it taken?", is about the title's subject
+    without naming it; in a library the title is what tells it from every other document's "how is it taken".
+    """
+    return ((title,) if title and title not in section else ()) + section
+
+
+def embedding_text(chunk: Chunk, title: str | None) -> str:
+    """What gets embedded and indexed for words: the title and section path as context, then the verbatim passage."""
+    return with_context(context(title, chunk.section), chunk.text)
+
+
+def sentence_texts(title: str | None, section: tuple[str, ...], sentence: str) -> tuple[str, str]:
+    """A sentence under its heading path, and under its title and heading path: its vector is the two averaged.
+
+    Under the title alone, a question that doesn't name the document's subject ("should I take it with food?")
+    drifted from every sentence of a one-document index; without it, a library's sentences lose their subject.
+    Identical when the document has no title of its own (the encoder runs once then).
+    """
+    return with_context(section, sentence), with_context(context(title, section), sentence)
 
 
 def with_context(section: tuple[str, ...], passage: str) -> str:
@@ -37,7 +56,8 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, settings: ChunkSet
     chunks: list[Chunk] = []
     for path, start, end in sections(doc):
         spans = textlib.sentences(doc.text, start, end)
-        prefix = count_tokens(" › ".join(path) + "\n") if path else 0
+        where = context(doc.title, path)
+        prefix = count_tokens(" › ".join(where) + "\n") if where else 0
         budget = min(settings.max_tokens, settings.hard_limit - prefix)
         spans = [piece for span in spans for piece in _split_long(doc.text, span, count_tokens, budget)]
         for first, last in _groups(doc.text, spans, count_tokens, budget, settings.overlap_sentences):

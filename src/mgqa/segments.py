@@ -56,7 +56,8 @@ def write(folder: Path, parts: list[Part], dimension: int, kind: str) -> None:
     npy.save(folder / "passage_sentences.npy", _passage_sentences(parts))
     npy.save(folder / "sentences.npy", _stack([p.sentence_vectors for p in parts], dimension))
     vectors.write(folder, _stack([p.chunk_vectors for p in parts], dimension), kind)
-    lexical.write_postings(folder / BM25_FOLDER, [chunking.embedding_text(c) for c in chunks])
+    lexical.write_postings(folder / BM25_FOLDER, [chunking.embedding_text(c, p.document.title)
+                                                  for p in parts for c in p.chunks])
 
 
 def files(folder: Path) -> list[Path]:
