@@ -496,7 +496,8 @@ def test_html_clutter_is_pruned_by_its_markup(tmp_path):
       <meta property="og:type" content="product"><meta property="og:title" content="Zinc Drops">
       <meta property="article:published_time" content="2024-01-02"></head><body>
       <div class="cc-banner" role="region" aria-label="Cookie consent">We use cookies.</div>
-      <main><h1>Zinc Drops</h1><p>Zinc is a mineral.</p>
+      <main><h1>Zinc Drops</h1><p class="byline">By A. Writer · Updated May 2024</p>
+      <div class="entry-meta">Posted on <time>May 8, 2023</time> by Dr. B</div><p>Zinc is a mineral.</p>
       <div class="newsletterSignup"><p>Join our list.</p></div>
       <div class="x1"><a href="/a">One</a> <a href="/b">Two</a> <a href="/c">Three</a></div>
       <section class="product-reviews"><p>Five stars!</p></section>

@@ -2,7 +2,7 @@
 
 Signals: elements that are chrome by definition (nav, footer, aside, forms), ARIA roles and hidden states,
 the class/id/aria-label vocabulary that templates use for banners and widgets (cookie, newsletter, share,
-related, comments, reviews, cart...), and blocks made mostly of links. An element holding the page's
+related, comments, reviews, cart, the byline or "posted on" line...), and blocks made mostly of links. An element holding the page's
 headline or most of its text is never removed, so a badly named wrapper can't take the article with it.
 """
 
@@ -23,7 +23,7 @@ _CLUTTER_WORDS = re.compile(
     r"|related\w*|recommended|you may also like|comments?|commentlist|respond|reviews|testimonials?|ratings?"
     r"|stars|breadcrumbs?|popup|modal|overlay|announcement|promo|advert\w*|ads?|sponsor\w*|feedback|survey"
     r"|skip|sidebar|widgets?|cart|checkout|price|paywall|author (?:box|bio|info|card)|about (?:the )?author"
-    r"|authorbox|print|toolbar)\b"
+    r"|authorbox|print|toolbar|bylines?|datelines?|(?:entry|post|article) meta)\b"
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
