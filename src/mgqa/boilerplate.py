@@ -2,8 +2,9 @@
 
 Signals: elements that are chrome by definition (nav, footer, aside, forms), ARIA roles and hidden states,
 the class/id/aria-label vocabulary that templates use for banners and widgets (cookie, newsletter, share,
-related, comments, reviews, cart, the byline or "posted on" line...), and blocks made mostly of links. An element holding the page's
-headline or most of its text is never removed, so a badly named wrapper can't take the article with it.
+related, comments, reviews, cart, the byline or "posted on" line...), and blocks made mostly of links. An
+element holding the page's headline or most of its text is never removed, so a badly named wrapper can't take
+the article with it.
 """
 
 from __future__ import annotations
