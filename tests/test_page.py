@@ -53,7 +53,8 @@ def disagreeing(answer: Answer) -> Answer:
                    for q, (name, kind) in zip(answer.quotes, PUBLISHERS))
     claims = tuple(Claim(value, q.doc_id, q.publisher, q.publisher_type, i)
                    for i, (q, value) in enumerate(zip(quotes[:2], ("350 mg a day", "up to 420 mg a day"))))
-    return replace(answer, question=DISAGREEING, quotes=quotes,
+    caution = safety.caution_note([(q.publisher, q.publisher_type) for q in quotes], strong=True)
+    return replace(answer, question=DISAGREEING, quotes=quotes, caution=caution,
                    disagreements=(Disagreement("the most supplemental magnesium an adult should take", claims),))
 
 
