@@ -66,10 +66,9 @@ def main() -> None:
         began = time.perf_counter()
         chunked = [(doc, chunking.chunk_document(doc, embedder.count_tokens, cut)) for doc in loaded]
         chunking_s = time.perf_counter() - began
-        passages = [chunking.embedding_text(c, doc.title) for doc, chunks in chunked for c in chunks]
-        sentences = [text for doc, chunks in chunked for c in chunks for a, b in c.sentences
-                     for text in chunking.sentence_texts(doc.title, c.section, doc.text[a:b])]
-        sentences = list(dict.fromkeys(sentences))  # a text met twice is embedded once
+        embedded = [chunking.document_texts(doc, chunks) for doc, chunks in chunked]
+        passages = [text for e in embedded for text in e.passages]
+        sentences = list(dict.fromkeys(text for e in embedded for text in e.plain + e.titled))  # each text once
 
         builds, encodes = [], []
         for _ in range(args.runs):

@@ -157,10 +157,8 @@ def model_share(corpus: list[dict], questions: list[str], sample: int) -> dict:
         docs, _ = load_documents(Path(tmp))
     texts = []
     for doc in docs:
-        chunks = chunking.chunk_document(doc, embedder.count_tokens)
-        texts += [chunking.embedding_text(c, doc.title) for c in chunks]
-        texts += list({t for c in chunks for a, b in c.sentences
-                       for t in chunking.sentence_texts(doc.title, c.section, doc.text[a:b])})
+        embedded = chunking.document_texts(doc, chunking.chunk_document(doc, embedder.count_tokens))
+        texts += embedded.passages + list(dict.fromkeys(embedded.plain + embedded.titled))
     embedder.encode(texts[:32])
     began = time.perf_counter()
     embedder.encode(sorted(texts, key=len))

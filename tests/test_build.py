@@ -15,7 +15,7 @@ import pytest
 
 from fakes import FakeEmbedder, RefusingEmbedder, write
 from mgqa.build import BuildError, BuildReport, build, is_fresh
-from mgqa.chunking import embedding_text, sentence_texts
+from mgqa.chunking import document_texts
 from mgqa.store import POINTER, StoreError, build_lock, load_index
 from pdf_fixture import make_pdf
 
@@ -28,10 +28,11 @@ def embedded_texts(index_dir: Path, *doc_ids: str) -> int:
     """How many texts some documents' share of the index took to embed: their distinct chunk and sentence
     texts, each sentence with and without its title (a text met twice is embedded once)."""
     data = load_index(index_dir)
-    texts = {embedding_text(c, data.documents[c.doc_id].title) for c in data.chunks if c.doc_id in doc_ids}
-    section_of = {(c.doc_id, *span): c.section for c in data.chunks for span in c.sentences}
-    texts |= {text for d in doc_ids if d in data.documents for a, b in data.sentence_spans(d)
-              for text in sentence_texts(data.documents[d].title, section_of[(d, a, b)], data.documents[d].text[a:b])}
+    texts = set()
+    for d in (d for d in doc_ids if d in data.documents):
+        embedded = document_texts(data.documents[d], [c for c in data.chunks if c.doc_id == d])
+        assert embedded.spans == list(data.sentence_spans(d))  # the sentences the index holds, in its order
+        texts.update(embedded.passages + embedded.plain + embedded.titled)
     return len(texts)
 
 

@@ -179,13 +179,9 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
                                    f"{settings.max_passages:,} per document (MGQA_MAX_PASSAGES); split it or "
                                    "raise the limit")
             chunks = []
-        section_of = {span: chunk.section for chunk in chunks for span in chunk.sentences}
-        sentences = sorted(section_of)
-        cut.append((doc, chunks, sentences, len(texts)))
-        texts += [chunking.embedding_text(c, doc.title) for c in chunks]
-        for pair in zip(*(chunking.sentence_texts(doc.title, section_of[(a, b)], doc.text[a:b])
-                          for a, b in sentences)):
-            texts += pair  # every sentence under its headings, then every sentence under its title too
+        embedded = chunking.document_texts(doc, chunks)
+        cut.append((doc, chunks, embedded.spans, len(texts)))
+        texts += embedded.passages + embedded.plain + embedded.titled
     progress(0.2, f"embedding {len(texts)} passages and sentences")
     vectors = _encode_all(texts, embedder, lambda share: progress(0.2 + 0.7 * share,
                                                                  f"embedded {share:.0%} of the passages"))

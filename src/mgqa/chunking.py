@@ -46,6 +46,26 @@ def sentence_texts(title: str | None, section: tuple[str, ...], sentence: str) -
     return with_context(section, sentence), with_context(context(title, section), sentence)
 
 
+@dataclass(frozen=True)
+class Texts:
+    """What a build embeds for one document's chunks: each passage under its title and headings, and each
+    distinct sentence (in span order) under its headings and under its title and headings."""
+
+    passages: list[str]
+    spans: list[tuple[int, int]]
+    plain: list[str]
+    titled: list[str]
+
+
+def document_texts(doc: Document, chunks: list[Chunk]) -> Texts:
+    """The texts `build` embeds for a document cut into `chunks` (benchmarks time the same ones)."""
+    section_of = {span: chunk.section for chunk in chunks for span in chunk.sentences}
+    spans = sorted(section_of)
+    pairs = [sentence_texts(doc.title, section_of[(a, b)], doc.text[a:b]) for a, b in spans]
+    return Texts([embedding_text(c, doc.title) for c in chunks], spans, [p for p, _ in pairs],
+                 [t for _, t in pairs])
+
+
 def with_context(section: tuple[str, ...], passage: str) -> str:
     """A passage preceded by its heading path: "pins and needles" finds "Recognizing the Symptoms"."""
     return " › ".join(section) + "\n" + passage if section else passage
