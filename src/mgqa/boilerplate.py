@@ -23,7 +23,7 @@ _CLUTTER_WORDS = re.compile(
     r"\b(?:cookies?|consent|gdpr|newsletters?|subscribe|subscription|sign ?up|share|sharing|sharedaddy|social"
     r"|related\w*|recommended|you may also like|comments?|commentlist|respond|reviews|testimonials?|ratings?"
     r"|stars|breadcrumbs?|popup|modal|overlay|announcement|promo|advert\w*|ads?|sponsor\w*|feedback|survey"
-    r"|skip|sidebar|widgets?|cart|checkout|paywall|author (?:box|bio|info|card)|about (?:the )?author"
+    r"|skip|sidebar|widgets?|cart|checkout|price|paywall|author (?:box|bio|info|card)|about (?:the )?author"
     r"|authorbox|print|toolbar|bylines?|datelines?|(?:entry|post|article) meta)\b"
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")

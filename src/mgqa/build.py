@@ -21,9 +21,7 @@ from mgqa.sources import SOURCES_FILE
 log = logging.getLogger(__name__)
 
 # bump when chunking.py or a loader changes the text or what is cut: forces a full rebuild
-# 7: a product page keeps its price line; 6: bylines dropped from HTML; 5: passages under their title, sentence
-# vectors two-way means
-CHUNKER_VERSION = 7
+CHUNKER_VERSION = 6  # 6: bylines dropped from HTML; 5: passages under their title, sentence vectors two-way means
 Progress = Callable[[float, str], None]
 MAX_SEGMENTS = 8  # segments a build leaves at most: each is one more search per question
 MAX_RETIRED = 0.25  # share of a segment's chunks retired (edited or removed documents) past which it is rewritten
