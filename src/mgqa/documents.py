@@ -243,6 +243,8 @@ def make_doc_id(source: str) -> str:
 def assign_doc_ids(sources: list[str]) -> dict[str, str]:
     """Unique ids for the files of one folder: colliding ids get their extension (`a-md`, `a-txt`)."""
     base = {source: make_doc_id(source) for source in sources}
+    if len(set(base.values())) == len(base):  # nothing collides: the usual case, and a library's ids in one pass
+        return base
     counts = Counter(base.values())
     ids: dict[str, str] = {}
     used: set[str] = set()
@@ -364,11 +366,35 @@ def _scan(folder: Path) -> tuple[dict[str, str], list[str]]:
     return dict(sorted(found)), sorted(refused)  # paths as strings: 100,000 Path objects took a second
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A documents folder as scanned once: a build fingerprints, names and reads the same files from it (scanning
+    and naming 100,000 files twice cost a build about half a second)."""
+
+    visible: dict[str, str]  # every regular file by source (path relative to the folder), sorted
+    refused: list[str]  # warnings for links and special files left out
+
+    @functools.cached_property
+    def files(self) -> dict[str, str]:
+        """The candidate document files: no sidecars, no sources.yaml."""
+        return _document_files(self.visible)
+
+    @functools.cached_property
+    def ids(self) -> dict[str, str]:
+        """The doc_id of each file that is a document, as load_documents gives."""
+        return document_ids(list(self.files))
+
+
+def list_folder(folder: Path) -> Listing:
+    """Scan a documents folder once; raises DocumentError when there is no such folder."""
+    _check_folder(folder)
+    return Listing(*_scan(folder))
+
+
 def document_files(folder: Path) -> dict[str, str]:
     """The candidate document files' paths by source (path relative to folder, sorted): recursive, skipping
     hidden files and folders, links, sidecars and sources.yaml."""
-    _check_folder(folder)
-    return _document_files(_scan(folder)[0])
+    return list_folder(folder).files
 
 
 def _check_folder(folder: Path) -> None:
@@ -386,21 +412,20 @@ def _document_files(visible: dict[str, str]) -> dict[str, str]:
             if not source.endswith(SIDECAR_SUFFIX) and source != SOURCES_FILE}
 
 
-def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, skip: Collection[str] = ()
-                   ) -> tuple[list[Document], list[str]]:
+def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, skip: Collection[str] = (),
+                   listing: Listing | None = None) -> tuple[list[Document], list[str]]:
     """Load every document in a folder: (documents sorted by doc_id, one-line warnings).
 
     A bad file is skipped with a warning rather than failing the whole folder. The folder's sources.yaml,
     if any, settles each publisher's type and products. Files named in `skip` (sources; a build passes those
-    whose bytes the live index already holds) are neither read nor returned.
+    whose bytes the live index already holds) are neither read nor returned. `listing`: the folder as a build
+    already scanned it (scanned now if not given).
     """
-    _check_folder(folder)
-    visible, refused = _scan(folder)
-    sources = _document_files(visible)
-    ids = document_ids(list(sources))
+    listing = listing or list_folder(folder)
+    ids = listing.ids
     publishers, warnings = read_sources(folder)
     documents = []
-    for source, path in sources.items():
+    for source, path in listing.files.items():
         if source in skip:
             continue
         try:
@@ -411,7 +436,7 @@ def load_documents(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, skip: Colle
         documents.append(replace(document, doc_id=ids[source]))
         warnings += notes
     return sorted(documents, key=lambda document: document.doc_id), \
-        warnings + _orphan_sidecars(visible) + refused
+        warnings + _orphan_sidecars(listing.visible) + listing.refused
 
 
 def document_ids(sources: list[str]) -> dict[str, str]:

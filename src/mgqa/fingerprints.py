@@ -31,13 +31,14 @@ class Fingerprints:
         return {"files": self.digests, "file_stats": self.stats, "files_scanned_ns": self.taken_ns}
 
 
-def take(docs_dir: Path, manifest: dict | None = None) -> Fingerprints:
+def take(docs_dir: Path, manifest: dict | None = None, listing: documents.Listing | None = None) -> Fingerprints:
     """Every document file's digest and the sources.yaml's; raises DocumentError when there is no such folder.
 
     `manifest`: the live build's, whose digests are kept for files whose sizes and times it recorded unchanged.
+    `listing`: the folder as the caller scanned it (scanned now if not given).
     """
     taken = time.time_ns()
-    paths = documents.document_files(docs_dir)
+    paths = dict((listing or documents.list_folder(docs_dir)).files)
     if (docs_dir / SOURCES_FILE).is_file():
         paths[SOURCES_FILE] = str(docs_dir / SOURCES_FILE)
     manifest = manifest or {}

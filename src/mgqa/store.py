@@ -153,13 +153,16 @@ def _manifest(live: Path, index_dir: Path) -> dict:
     return manifest
 
 
-def load_index(index_dir: Path) -> IndexData:
-    """Load the live build; raise StoreError with a next step when there is none or it is unreadable."""
+def load_index(index_dir: Path, manifest: dict | None = None) -> IndexData:
+    """Load the live build; raise StoreError with a next step when there is none or it is unreadable.
+
+    `manifest`: the live build's, as read_manifest just gave it under the build lock (read now if not given:
+    100,000 documents' manifest takes half a second to parse)."""
     live = _live_dir(index_dir)
     if live is None:
         raise StoreError(f"no index in {index_dir}: run `mgqa build --index {index_dir}` first")
     try:
-        manifest = _manifest(live, index_dir)
+        manifest = manifest if manifest is not None else _manifest(live, index_dir)
         if manifest.get("format") != FORMAT_VERSION:
             raise StoreError(f"{index_dir} has index format {manifest.get('format')}, this mgqa reads "
                              f"{FORMAT_VERSION}: run `mgqa build --index {index_dir}` to rebuild it")
