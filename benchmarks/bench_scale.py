@@ -112,26 +112,39 @@ print(json.dumps({{"load_s": round(load, 2), "ask_p50_ms": round(statistics.medi
 """
 
 
-def measure_size(count: int, corpus: list[dict], questions: list[str], work: Path) -> dict:
+def measure_size(count: int, corpus: list[dict], questions: list[str], work: Path, rounds: int = 1,
+                 reuse: bool = False) -> dict:
     from mgqa import store
     from mgqa.build import build
     from mgqa.settings import Settings
 
     folder = work / f"n{count}"
     settings = Settings(docs_dir=folder / "docs", index_dir=folder / "index", model="bench-hash")
-    write_docs(settings.docs_dir, corpus, count)
     embedder = HashEmbedder()
-    began = time.perf_counter()
-    full = build(settings, embedder)
-    full_s = time.perf_counter() - began
+    added_path = settings.docs_dir / "added.txt"
+    full_s = nochange_s = None
+    if reuse and store.read_manifest(settings.index_dir) is not None:  # a kept index of this size: no full build
+        added_path.unlink(missing_ok=True)
+        full = build(settings, embedder)
+    else:
+        write_docs(settings.docs_dir, corpus, count)
+        began = time.perf_counter()
+        full = build(settings, embedder)
+        full_s = round(time.perf_counter() - began, 2)
     began = time.perf_counter()
     build(settings, embedder)
-    nochange_s = time.perf_counter() - began
-    (settings.docs_dir / "added.txt").write_text(document_text(corpus, count + 7) + "An added document.\n",
-                                                 encoding="utf-8")
-    began = time.perf_counter()
-    added = build(settings, embedder)
-    add_s = time.perf_counter() - began
+    nochange_s = round(time.perf_counter() - began, 3)
+    adds, removes = [], []
+    for round_number in range(rounds):  # add one document, then (but after the last round) remove it again
+        added_path.write_text(document_text(corpus, count + 7) + "An added document.\n", encoding="utf-8")
+        began = time.perf_counter()
+        added = build(settings, embedder)
+        adds.append(time.perf_counter() - began)
+        if round_number < rounds - 1:
+            added_path.unlink()
+            began = time.perf_counter()
+            build(settings, embedder)
+            removes.append(time.perf_counter() - began)
     manifest = store.read_manifest(settings.index_dir)
     child = CHILD.format(src=str(ROOT / "src"), bench=str(Path(__file__).parent), index=str(settings.index_dir),
                          questions=json.dumps(questions))
@@ -139,9 +152,10 @@ def measure_size(count: int, corpus: list[dict], questions: list[str], work: Pat
                                        check=True).stdout.strip().splitlines()[-1])
     live = settings.index_dir / store.live_build(settings.index_dir)
     return {"documents": count, "chunks": full.chunks, "vector_index": manifest["vectors"]["kind"],
-            "full_build_s": round(full_s, 2), "no_change_build_s": round(nochange_s, 3),
-            "add_one_s": round(add_s, 2), "add_one_added": list(added.added), **served,
-            "index_mb": round(folder_bytes(live) / 2**20, 1)}
+            "full_build_s": full_s, "no_change_build_s": nochange_s,
+            "add_one_s": round(statistics.median(adds), 2), "add_one_all_s": [round(a, 2) for a in adds],
+            "remove_one_s": round(statistics.median(removes), 2) if removes else None,
+            "add_one_added": list(added.added), **served, "index_mb": round(folder_bytes(live) / 2**20, 1)}
 
 
 def model_share(corpus: list[dict], questions: list[str], sample: int) -> dict:
@@ -234,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recall-docs", type=int, default=1000, help="abstracts embedded by the model (0: skip)")
     parser.add_argument("--model-sample", type=int, default=200, help="abstracts timed with the model (0: skip)")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one, removed)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="times one document is added (and removed between): the median is reported")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --keep: start from the index a previous run kept there (no full build)")
     args = parser.parse_args(argv)
     if not args.zip.is_file():
         parser.error(f"no NFCorpus zip at {args.zip}: give its path")
@@ -245,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="mgqa-scale-"))
     try:
         for size in (int(s) for s in args.sizes.split(",")):
-            print(json.dumps(measure_size(size, corpus, questions, work)), flush=True)
+            print(json.dumps(measure_size(size, corpus, questions, work, max(1, args.rounds),
+                                          args.reuse and args.keep is not None)), flush=True)
             if not args.keep:
                 shutil.rmtree(work / f"n{size}", ignore_errors=True)
     finally:
