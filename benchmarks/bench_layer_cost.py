@@ -1,11 +1,13 @@
 """What a fine-tuned layer adds to a warm ask: the same questions with and without it, alternating.
 
-    .venv/bin/python benchmarks/bench_layer_cost.py [--rounds 5] [--layer triage|answer_check]
+    .venv/bin/python benchmarks/bench_layer_cost.py [--rounds 5] [--layer triage|answer_check|adapter]
 
 The triage reads states the question's embedding already computed: its own cost is one layer and, for a message
 of several sentences that scores in between, one extra encoder run for its clauses (the run without it embeds
 the question alone). The answer check costs one encoder run over the question and the sentence that would be
-quoted, for each question the rules let through. The other layer stays as shipped in both runs.
+quoted, for each question the rules let through. The query adapter (`adapter`) is one layer on the states the
+question's embedding computed anyway, and a second set of products over the candidates' vectors. The other
+layers stay as shipped in both runs.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def questions() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--layer", choices=("triage", "answer_check"), default="triage")
+    parser.add_argument("--layer", choices=("triage", "answer_check", "adapter"), default="triage")
     args = parser.parse_args()
     kb = KnowledgeBase.load(ROOT / "index")
     heads, asked = getattr(kb, args.layer), questions()

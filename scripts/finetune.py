@@ -49,7 +49,8 @@ class Trainer:
         self.head = torch.nn.Linear(base.config.hidden_size, heads)
         self.torch = torch
 
-    def logits(self, batch: list[np.ndarray]):
+    def pooled(self, batch: list[np.ndarray]):
+        """Each text's vector from its states: the layer, mean pooling over its tokens, normalised."""
         torch = self.torch
         width = max(len(s) for s in batch)
         x = torch.zeros(len(batch), width, batch[0].shape[1])
@@ -60,7 +61,10 @@ class Trainer:
         out = self.layer(x, attention_mask=(1.0 - mask[:, None, None, :]) * -1e9)
         x = out[0] if isinstance(out, tuple) else out
         pooled = (x * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
-        return self.head(torch.nn.functional.normalize(pooled, dim=1))
+        return torch.nn.functional.normalize(pooled, dim=1)
+
+    def logits(self, batch: list[np.ndarray]):
+        return self.head(self.pooled(batch))
 
     def optimiser(self, lr: float):
         """AdamW; the head, new and small, learns 600x faster than the pretrained layer."""

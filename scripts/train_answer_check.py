@@ -41,6 +41,10 @@ from mgqa.embedding import load_embedder  # noqa: E402
 from mgqa.settings import Settings  # noqa: E402
 
 PAIRS = ROOT / "data" / "answer_pairs.jsonl"
+# The helper batches the shipped check learned from. Batches F-H (1,108 pairs, written for the query adapter,
+# scripts/train_query_adapter.py) were tried here too: the held-out AUC stayed where it was (0.87-0.88 at epochs
+# 5-7, against 0.877), so the check was not retrained and they are left out, to keep it reproducible.
+CHECK_BATCHES = ("A", "B", "C", "D", "E")
 HELD_OUT = 5  # one document in five holds out its pairs while the epochs are picked
 NEIGHBOURS = 2  # a near miss's closest sentences of its own document, as more negatives
 SEED_NEIGHBOURS = 3
@@ -146,7 +150,7 @@ def main() -> None:
     args = parser.parse_args()
 
     embedder = load_embedder(Settings())
-    pairs = [p for p in read(PAIRS) if p["doc"] != args.leave_out]
+    pairs = [p for p in read(PAIRS) if p["id"].split("-")[0] in CHECK_BATCHES and p["doc"] != args.leave_out]
     seeds = {path.name for path in (ROOT / "seeds").iterdir() if path.suffix in SUPPORTED}
     sentences = document_sentences(args.library, args.nfcorpus, {p["doc"] for p in pairs} | seeds)
     rows = examples(embedder, pairs, sentences, args.leave_out)

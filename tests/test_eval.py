@@ -18,13 +18,15 @@ OWN, HELDOUT, BLIND = (ROOT / "eval" / name for name in ("questions.jsonl", "hel
 # quotes are then withheld: the false-alarm and R@1/R@3 floors below were measured with it.
 # Passages under their document's title (README: Retrieval) traded one question each on the own and blind sets
 # (R@1 0.786 -> 0.776 and 0.726 -> 0.710, one more false abstention on the blind set) for four on the held-out set
-# (0.672 -> 0.738) and the library's gains; the floors are the figures measured after it.
+# (0.672 -> 0.738) and the library's gains. The query adapter (README: Retrieval) then lifted R@1 on all three
+# (own 0.776 -> 0.786, held-out 0.738 -> 0.787, blind 0.710 -> 0.790) and held-out R@3 (0.885 -> 0.918), and
+# traded two own questions' R@3 (0.929 -> 0.908: their answer is now fourth); the floors are the figures after it.
 FLOORS = {
-    OWN: {"R@1": 0.775, "R@3": 0.928, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
+    OWN: {"R@1": 0.785, "R@3": 0.908, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
           "false_alarms": 0},
-    HELDOUT: {"R@1": 0.737, "R@3": 0.885, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
+    HELDOUT: {"R@1": 0.786, "R@3": 0.918, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
               "false_alarms": 1},
-    BLIND: {"R@1": 0.709, "R@3": 0.903, "false_abstention": 0.033, "oos_abstention": 1.0, "emergency_recall": 1.0,
+    BLIND: {"R@1": 0.789, "R@3": 0.903, "false_abstention": 0.033, "oos_abstention": 1.0, "emergency_recall": 1.0,
             "false_alarms": 1},
 }
 LOWER_IS_BETTER = {"false_abstention", "false_alarms"}
@@ -67,7 +69,8 @@ NEARMISS = ROOT / "eval" / "nearmiss.jsonl"
 # "How much X" and other near misses with in-scope controls (README: Evaluation), as measured with the calibrated
 # abstention score (0.386 before it), the answer check and passages under their title (R@1 0.8 -> 0.775, R@3
 # 0.9 -> 0.925, and one in-scope question refused: "how many hours of sleep should i get", best sentence 0.38 < 0.42).
-NEARMISS_FLOORS = {"oos_abstention": 0.657, "R@1": 0.775, "R@3": 0.925}
+# The query adapter traded one near miss now answered (out-of-scope abstention 0.657 -> 0.629) for R@1 0.775 -> 0.8.
+NEARMISS_FLOORS = {"oos_abstention": 0.628, "R@1": 0.8, "R@3": 0.925}
 NEARMISS_FALSE_ABSTENTION = 0.025
 
 

@@ -1,5 +1,5 @@
-"""The fine-tuned layers (the triage, the answer check): numpy runs each exactly as torch trained it, onnxruntime
-as numpy does, and a damaged or disagreeing graph never replaces numpy."""
+"""The fine-tuned layers (the triage, the answer check, the query adapter): numpy runs each exactly as torch trained
+it, onnxruntime as numpy does, and a damaged or disagreeing graph never replaces numpy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import copy
 import numpy as np
 import pytest
 
-from mgqa import answer_check, layer, layer_onnx, triage
+from mgqa import answer_check, layer, layer_onnx, query_adapter, triage
 from mgqa.embedding import DEFAULT_MODEL
 
 MODELS = {"triage": (triage.load_for, triage.MODEL_PATH), "answer_check": (answer_check.load_for,
@@ -92,3 +92,32 @@ def test_a_graph_that_disagrees_with_numpy_is_never_cached(shipped, tmp_path, mo
     monkeypatch.setattr(model, "numpy_probabilities", lambda states: np.full((len(states), heads), 0.5, np.float32))
     assert not layer_onnx.attach(model, tmp_path, path) and model.runner is None
     assert not list((tmp_path / "layers").iterdir())  # no graph, and no staging file left behind
+
+
+def test_the_query_adapter_is_for_the_bundled_model_only():
+    assert query_adapter.load_for(DEFAULT_MODEL) is not None
+    assert query_adapter.load_for("some/other-model") is None
+
+
+def test_onnxruntime_reads_a_question_as_the_numpy_adapter_does(tmp_path):
+    model = query_adapter.load_for(DEFAULT_MODEL)
+    rng = np.random.default_rng(2)
+    states = [rng.standard_normal((n, 384)).astype(np.float32) for n in (1, 5, 40)]
+    expected = [model.adapt(s) for s in states]  # numpy: no runner yet
+    assert layer_onnx.attach(model, tmp_path, query_adapter.MODEL_PATH) and model.runner is not None
+    for state, vector in zip(states, expected, strict=True):
+        assert np.allclose(model.adapt(state), vector, atol=1e-5)
+        assert np.linalg.norm(model.adapt(state)) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.model
+def test_numpy_runs_the_query_adapter_as_torch_does(real_embedder):
+    torch = pytest.importorskip("torch")
+    model = query_adapter.load_for(DEFAULT_MODEL)
+    torch_layer = _torch_layer(torch, model)
+    own, states = real_embedder.encode_states(["how long til alpha lipoic acid kicks in"])
+    out = torch_layer(torch.from_numpy(states[0])[None])
+    out = (out[0] if isinstance(out, tuple) else out)[0].mean(0)
+    expected = torch.nn.functional.normalize(out, dim=0).detach().numpy()
+    assert np.allclose(model.vector(states[0]), expected, atol=1e-5)
+    assert 0.5 < float(model.vector(states[0]) @ own[0]) < 0.9999  # moved, but still near the model's own

@@ -72,3 +72,21 @@ def test_scoring_only_candidates_ranks_them_as_scoring_everything(data, embedder
     assert candidates[0].chunk == everything[0].chunk
     assert candidates[0].score == pytest.approx(everything[0].score, rel=1e-5)
     assert candidates[0].sentence_scores == pytest.approx(everything[0].sentence_scores, rel=1e-5)
+
+
+def test_a_question_read_for_its_answer_ranks_while_the_cosines_stay_the_models_own(data, embedder):
+    """The query adapter's vector finds, ranks and picks each passage's sentence; the cosines a passage reports
+    are still the model's own question vector's, the scale the abstention floors were set on."""
+    question = "How much magnesium do adults take each day?"
+    own = embedder.encode([question])[0]
+    read = embedder.encode(["Boiling spinach loses some minerals into the water."])[0]
+    as_read = Retriever(data).search(question, own, 8, read)
+    by_read = Retriever(data).search(question, read, 8)
+    by_own = {p.chunk.chunk_id: p for p in Retriever(data).search(question, own, 50)}
+    assert [p.chunk.chunk_id for p in as_read] == [p.chunk.chunk_id for p in by_read]
+    assert [p.best for p in as_read] == [p.best for p in by_read]
+    assert "Boiling spinach" in as_read[0].chunk.text
+    for p in as_read:
+        assert p.sentence_scores == pytest.approx(by_own[p.chunk.chunk_id].sentence_scores)
+        assert p.dense == pytest.approx(by_own[p.chunk.chunk_id].dense)
+        assert p.sentence == pytest.approx(p.sentence_scores[p.chunk.sentences.index(p.best)])

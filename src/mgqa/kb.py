@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgqa import answer_check, answerability, disagreement, layer, ranking, safety, triage, vocabulary
+import numpy as np
+
+from mgqa import answer_check, answerability, disagreement, layer, query_adapter, ranking, safety, triage, vocabulary
 from mgqa.answer import Answer, build_quotes
 from mgqa.embedding import Embedder, load_embedder
 from mgqa.focus import Focus, TermStats, passage_terms
@@ -17,6 +19,15 @@ from mgqa.settings import Settings
 from mgqa.store import IndexData, StoreError, load_index
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the encoder read it."""
+
+    vector: np.ndarray  # the model's own vector of the question
+    states: np.ndarray | None  # its states going into the last layer (None: no fine-tuned layer reads them)
+    read: np.ndarray | None  # read for its answer by the query adapter (None: no adapter for this model)
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,8 @@ class KnowledgeBase:
         # None (rules only) for a model the triage wasn't trained on, or an embedder that can't give its states
         self.triage = self._fine_tuned(triage.load_for, triage.MODEL_PATH)
         self.answer_check = self._fine_tuned(answer_check.load_for, answer_check.MODEL_PATH)
+        # a question's vector read for its answer (None: the model's own vector, as for any other model)
+        self.adapter = self._fine_tuned(query_adapter.load_for, query_adapter.MODEL_PATH)
         self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.live_rows))
         self.titles = ranking.Titles({d: e.get("title") for d, e in data.manifest["documents"].items()}, embedder)
         # None for a model the scores weren't trained on: the rules alone decide (scripts/train_answerability.py)
@@ -93,19 +106,29 @@ class KnowledgeBase:
     def passages(self, question: str, k: int = 8) -> list[Passage]:
         """Ranked passages without any abstention: for evaluation and debugging."""
         widened = vocabulary.expand(question)
-        return self._search(widened, self.embedder.encode([widened])[0], self.terms.focus(question))[:k]
+        return self._search(widened, self._read(widened), self.terms.focus(question))[:k]
 
     def answerability_features(self, question: str):
         """The calibrated abstention's features for a question (what scripts/train_answerability.py learns from)."""
         cleaned, _ = safety.clean_question(question)
         widened = vocabulary.expand(cleaned)
         focus = self.terms.focus(cleaned)
-        passages = self._search(widened, self.embedder.encode([widened])[0], focus)
+        passages = self._search(widened, self._read(widened), focus)
         return answerability.features(cleaned, focus, passages, self.documents, self.terms, self._check(cleaned))
 
-    def _search(self, widened: str, vector, focus: Focus) -> list[Passage]:
+    def _read(self, widened: str) -> Query:
+        """The question through the encoder: its vector, and its states going into the last layer when a
+        fine-tuned layer reads them (one encoder run for retrieval, the adapter and the triage)."""
+        if self.triage is None and self.adapter is None:
+            return Query(self.embedder.encode([widened])[0], None, None)
+        vectors, states = self.embedder.encode_states([widened])
+        vector, states = vectors[0], states[0]
+        return Query(vector, states, self.adapter.adapt(states) if self.adapter is not None else None)
+
+    def _search(self, widened: str, query: Query, focus: Focus) -> list[Passage]:
         """The retriever's candidates ranked across documents (titles, headings, the question's focus)."""
-        candidates = self.retriever.search(widened, vector, self.coverage.candidates)
+        vector = query.vector
+        candidates = self.retriever.search(widened, vector, self.coverage.candidates, query.read)
         if self.retriever.mode != "hybrid":  # dense and bm25 stay pure, as baselines
             return candidates
         return ranking.rerank(candidates, focus, self.titles.similarity(vector), self.documents)
@@ -119,12 +142,8 @@ class KnowledgeBase:
         rule = safety.triage(cleaned)
         strong = safety.needs_strong_caution(cleaned)
         widened = vocabulary.expand(cleaned)
-        if self.triage is None:
-            vector, states = self.embedder.encode([widened])[0], None
-        else:  # one encoder run for retrieval and triage
-            vectors, states = self.embedder.encode_states([widened])
-            vector, states = vectors[0], states[0]
-        assessment = self._assess(cleaned, states)
+        query = self._read(widened)
+        assessment = self._assess(cleaned, query.states)
         support = bool(rule and rule.kind == "crisis" and assessment and assessment.calm_on_self_harm)
         if support:  # the words of a crisis, read calm (a teacher, an attempt years ago): a support line, no alarm
             rule = None
@@ -132,7 +151,7 @@ class KnowledgeBase:
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
             return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
         focus = self.terms.focus(cleaned)  # what the question is about: for ranking, coverage and the quotes
-        passages = self._search(widened, vector, focus)
+        passages = self._search(widened, query, focus)
         if rule and assessment and assessment.calm:
             rule = None  # the whole message reads as calm (past, hypothetical, a topic): the wording alone isn't enough
         covered, reason, missing = self.covers(cleaned, widened, passages, focus)

@@ -31,7 +31,7 @@ def cached_path(model_file: Path, cache: Path) -> Path:
 
 def build(model: layer.LayerModel, target: Path) -> None:
     """Write the layer, pooling, normalisation and heads of `model` as one graph: states [tokens, dim] in,
-    probabilities [1, heads] out."""
+    probabilities [1, heads] out; a model without heads (the query adapter) gives its vector [1, dim]."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -77,12 +77,15 @@ def build(model: layer.LayerModel, target: Path) -> None:
     x = norm(node("Add", [x, dense("output.dense", gelu)]), "output.LayerNorm")
     pooled = node("ReduceMean", [x], axes=[0], keepdims=1)
     unit = node("Div", [pooled, node("ReduceL2", [pooled], axes=[1], keepdims=1)])
-    logits = dense("head", unit)
-    nodes.append(helper.make_node("Sigmoid", [logits], ["probabilities"]))
+    if model.heads:
+        nodes.append(helper.make_node("Sigmoid", [dense("head", unit)], ["probabilities"]))
+        output = helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [1, len(model.heads)])
+    else:
+        nodes.append(helper.make_node("Identity", [unit], ["vector"]))
+        output = helper.make_tensor_value_info("vector", TensorProto.FLOAT, [1, dim])
     graph = helper.make_graph(nodes, "mgqa-layer", [helper.make_tensor_value_info("states", TensorProto.FLOAT,
                                                                                     ["tokens", dim])],
-                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
-                                                             [1, len(model.heads)])], inits)
+                              [output], inits)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.checker.check_model(onnx_model)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +93,8 @@ def build(model: layer.LayerModel, target: Path) -> None:
     try:
         onnx.save_model(onnx_model, str(staging))
         probe = [np.random.default_rng(0).standard_normal((n, dim)).astype(np.float32) for n in (3, 17)]
-        if not np.allclose(OnnxLayer(staging, len(model.heads))(probe), model.numpy_probabilities(probe), atol=1e-4):
+        expected = model.numpy_probabilities(probe) if model.heads else np.stack([model.vector(s) for s in probe])
+        if not np.allclose(OnnxLayer(staging, len(expected[0]))(probe), expected, atol=1e-4):
             raise ValueError("the layer graph disagrees with the numpy layer")  # never cached, so never used
         staging.replace(target)  # whole or not at all: a killed build leaves only a staging file
     finally:
@@ -98,10 +102,11 @@ def build(model: layer.LayerModel, target: Path) -> None:
 
 
 class OnnxLayer:
-    """Runs the cached graph: each text's states -> its head probabilities, like LayerModel.numpy_probabilities."""
+    """Runs the cached graph: each text's states -> its head probabilities, like LayerModel.numpy_probabilities
+    (or its vector, for a model without heads); `width`: the outputs a text gets."""
 
-    def __init__(self, path: Path, heads: int) -> None:
-        self.heads = heads
+    def __init__(self, path: Path, width: int) -> None:
+        self.width = width
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -111,7 +116,7 @@ class OnnxLayer:
 
     def __call__(self, states) -> np.ndarray:
         rows = [self._session.run(None, {"states": np.asarray(s, dtype=np.float32)})[0][0] for s in states]
-        return np.stack(rows) if rows else np.zeros((0, self.heads), np.float32)
+        return np.stack(rows) if rows else np.zeros((0, self.width), np.float32)
 
 
 def attach(model: layer.LayerModel, cache: Path, model_file: Path) -> bool:
@@ -122,7 +127,7 @@ def attach(model: layer.LayerModel, cache: Path, model_file: Path) -> bool:
         path = cached_path(model_file, cache)
         if not path.is_file():
             build(model, path)
-        runner = OnnxLayer(path, len(model.heads))
+        runner = OnnxLayer(path, len(model.heads) or model.weights["output.dense.weight"].shape[0])
     except Exception as err:  # noqa: BLE001 - onnx and onnxruntime raise their own untyped errors; numpy still works
         log.warning("%s graph unavailable (%s); using numpy", model_file.stem, err)
         return False

@@ -55,7 +55,7 @@ def rerank(passages: list[Passage], focus: Focus, title_similarity: dict[str, fl
     for p in passages:
         doc = documents[p.chunk.doc_id]
         named = passage_terms(doc.title or "", " ".join(p.chunk.section), p.chunk.text)
-        score = (p.dense + p.sentence + weights.lexical * p.lexical / top_lexical
+        score = (p.semantic + weights.lexical * p.lexical / top_lexical
                  + weights.title * title_similarity.get(doc.doc_id, 0.0) + weights.focus * focus.coverage(named))
         scored.append(replace(p, score=score))
     return sorted(scored, key=lambda p: -p.score)

@@ -29,6 +29,7 @@ class Passage:
     lexical: float  # BM25 score
     best: tuple[int, int]  # span of the best sentence (document offsets)
     sentence_scores: tuple[float, ...]  # per sentence of chunk.sentences
+    semantic: float = 0.0  # what ranks it by meaning: the two cosines above, as the question is read for answers
 
 
 class Retriever:
@@ -50,16 +51,26 @@ class Retriever:
         self.starts = np.cumsum(self.counts) - self.counts  # where each chunk's rows begin in passage_sentences
         self.lexical = data.lexical
 
-    def search(self, question: str, query_vector: np.ndarray, k: int = 8) -> list[Passage]:
-        """The k best passages for a question, best first."""
+    def search(self, question: str, query_vector: np.ndarray, k: int = 8,
+               read_vector: np.ndarray | None = None) -> list[Passage]:
+        """The k best passages for a question, best first.
+
+        `read_vector`: the question as the query adapter reads it for its answer; it finds and ranks the
+        passages and picks each one's best sentence, while the cosines a passage reports (`dense`, `sentence`,
+        `sentence_scores`) stay the model's own, the scale the abstention's floors and features were set on."""
         if not len(self.data.live_rows):
             return []
+        read = query_vector if read_vector is None else read_vector
         every = self.lexical.scores(question)  # every passage (sparse, cheap): its maximum scales the fusion
-        rows = self._candidates(query_vector, every)
-        dense = self.vectors.vectors(rows) @ query_vector
-        per_sentence, first = self._sentence_scores(rows, query_vector)
-        best_sentence = np.maximum.reduceat(per_sentence, first)
-        semantic = dense + best_sentence  # the whole passage and its best sentence both count
+        rows = self._candidates(read, every)
+        stored = self.vectors.vectors(rows)
+        dense = stored @ query_vector
+        per_sentence, first, sentence_vectors = self._sentence_scores(rows, query_vector)
+        if read_vector is None:
+            read_dense, read_sentences = dense, per_sentence
+        else:
+            read_dense, read_sentences = stored @ read_vector, sentence_vectors @ read_vector
+        semantic = read_dense + np.maximum.reduceat(read_sentences, first)  # the passage and its best sentence
         lexical = every[rows]
         if self.mode == "dense":
             ranking = semantic
@@ -71,9 +82,11 @@ class Retriever:
         out = []
         for i in order:
             chunk = self.data.chunk(rows[i])
-            scores = per_sentence[first[i]:first[i] + len(chunk.sentences)]
-            out.append(Passage(chunk, float(ranking[i]), float(dense[i]), float(best_sentence[i]), float(lexical[i]),
-                               chunk.sentences[int(np.argmax(scores))], tuple(float(s) for s in scores)))
+            span = slice(first[i], first[i] + len(chunk.sentences))
+            best = int(np.argmax(read_sentences[span]))
+            scores = per_sentence[span]
+            out.append(Passage(chunk, float(ranking[i]), float(dense[i]), float(scores[best]), float(lexical[i]),
+                               chunk.sentences[best], tuple(float(s) for s in scores), float(semantic[i])))
         return out
 
     def _candidates(self, query_vector: np.ndarray, lexical: np.ndarray) -> np.ndarray:
@@ -84,10 +97,13 @@ class Retriever:
         words = np.argpartition(-lexical, CANDIDATES)[:CANDIDATES]
         return np.unique(np.concatenate([near, words[lexical[words] > 0]]))
 
-    def _sentence_scores(self, rows: np.ndarray, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cosines of the candidates' sentences, candidates end to end, and where each candidate's begin."""
+    def _sentence_scores(self, rows: np.ndarray, query_vector: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cosines of the candidates' sentences, candidates end to end, where each candidate's begin, and the
+        sentences' vectors."""
         counts = self.counts[rows]
         first = np.cumsum(counts) - counts
         picks = np.repeat(self.starts[rows] - first, counts) + np.arange(int(counts.sum()))
         sentence_rows = self.passage_sentences[picks]
-        return np.asarray(self.sentence_vectors[sentence_rows], dtype=np.float32) @ query_vector, first
+        vectors = np.asarray(self.sentence_vectors[sentence_rows], dtype=np.float32)
+        return vectors @ query_vector, first, vectors
