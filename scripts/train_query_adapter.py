@@ -96,13 +96,14 @@ def write_abstracts(archive: Path, wanted: set[str], folder: Path) -> Path:
     return folder
 
 
-def fit(rows: list[tuple[str, int]], states, own: np.ndarray, sentences: Sentences, seed: int) -> Trainer:
+def fit(rows: list[tuple[str, int]], states, own: np.ndarray, sentences: Sentences, seed: int,
+        epochs: int = EPOCHS, keep_weight: float = KEEP) -> Trainer:
     """rows: (document, answering sentence) per question; states and own: the questions' states and vectors."""
     trainer = Trainer(seed, 1)  # its head is not used
     torch = trainer.torch
     optimiser = torch.optim.AdamW(trainer.layer.parameters(), lr=5e-5, weight_decay=0.01)
     rng = np.random.default_rng(seed)
-    for _ in range(EPOCHS):
+    for _ in range(epochs):
         order = rng.permutation(len(rows))
         for start in range(0, len(order), BATCH):
             picked = order[start:start + BATCH]
@@ -115,7 +116,7 @@ def fit(rows: list[tuple[str, int]], states, own: np.ndarray, sentences: Sentenc
                 logits = (candidates @ vectors[k]) / TEMPERATURE
                 loss = loss + torch.nn.functional.cross_entropy(logits[None], torch.tensor([answer]))
             keep = (1 - (vectors * torch.from_numpy(own[picked])).sum(1)).mean()
-            loss = loss / len(picked) + KEEP * keep
+            loss = loss / len(picked) + keep_weight * keep
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -144,6 +145,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=query_adapter.MODEL_PATH)
     parser.add_argument("--folds", type=int, default=0, help="measure on documents held out instead of writing")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--keep", type=float, default=KEEP, help="weight keeping the vector near the model's own")
     args = parser.parse_args()
 
     settings = Settings()
@@ -165,9 +168,9 @@ def main() -> None:
     rows = [(doc, answer) for _, doc, answer in train]
     print(f"{len(train)} answering pairs over {len(sentences.names)} documents", file=sys.stderr, flush=True)
     if not args.folds:
-        trainer = fit(rows, states, own, sentences, args.seed)
-        model = trainer.model(query_adapter.QueryAdapter, embedder.model_id,
-                              f"{len(train)} answering pairs of {PAIRS.name}, {EPOCHS} epochs", ())
+        trainer = fit(rows, states, own, sentences, args.seed, args.epochs, args.keep)
+        trained_on = f"{len(train)} answering pairs of {PAIRS.name}, {args.epochs} epochs, keep {args.keep}"
+        model = trainer.model(query_adapter.QueryAdapter, embedder.model_id, trained_on, ())
         model.weights = {k: v for k, v in model.weights.items() if not k.startswith("head.")}
         model.save(args.out)
         print(json.dumps({"pairs": len(train), "wrote": shown(args.out)}))
@@ -185,7 +188,8 @@ def main() -> None:
     for fold in range(args.folds):
         kept = [i for i, (doc, _) in enumerate(rows) if fold_of[doc] != fold]
         tested = [i for i, (_, doc, _) in enumerate(dev) if fold_of[doc] == fold]
-        trainer = fit([rows[i] for i in kept], [states[i] for i in kept], own[kept], sentences, args.seed)
+        trainer = fit([rows[i] for i in kept], [states[i] for i in kept], own[kept], sentences, args.seed,
+                      args.epochs, args.keep)
         scored = [(dev[i][1], dev[i][2]) for i in tested]
         base += first_holds(dev_own[tested], scored, sentences)
         new += first_holds(adapted(trainer, [dev_states[i] for i in tested]), scored, sentences)
