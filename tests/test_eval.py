@@ -146,3 +146,38 @@ def test_the_table_marks_no_target_missed_on_a_kind_the_set_does_not_hold():
               "metrics": {"R@1": 1.0, "emergency_recall": 0.0, "false_alarms": 0}, "passed": True}
     shown = evaluation.table("library", "hybrid", result)
     assert "MISSED" not in shown and "emergency_recall" in shown
+
+
+LIBRARY = ROOT.parent / "shared" / "library" / "docs"
+LIBRARY_DEV, LIBRARY_BLIND = ROOT / "eval" / "library_questions.jsonl", ROOT / "eval" / "library_blind.jsonl"
+# The library sets over the 18 test documents and the seed (README: Answers from a library), as measured with the
+# query adapter; the targets (R@1 0.85, R@3 0.95, out-of-scope abstention 0.90, both sides 0.80) are not
+# all reached, so these are floors, not the targets.
+LIBRARY_FLOORS = {
+    LIBRARY_DEV: {"R@1": 0.866, "R@3": 0.918, "oos_abstention": 0.75, "both_sides": 0.647},
+    LIBRARY_BLIND: {"R@1": 0.855, "R@3": 0.903, "oos_abstention": 0.603, "both_sides": 0.681},
+}
+LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013}
+
+
+@pytest.fixture(scope="module")
+def library_kb(real_embedder, tmp_path_factory):
+    if not LIBRARY.is_dir():
+        pytest.skip(f"the test library is not at {LIBRARY}")
+    from mgqa.build import build_from_folders
+    from mgqa.kb import KnowledgeBase
+    from mgqa.settings import Settings
+
+    work = tmp_path_factory.mktemp("library-eval")
+    settings = Settings(index_dir=work / "index")
+    build_from_folders((LIBRARY, ROOT / "seeds"), work / "docs", settings,
+                       ROOT / "tests" / "fixtures" / "library_sources.yaml", real_embedder)
+    return KnowledgeBase.load(settings=settings, embedder=real_embedder)
+
+
+@pytest.mark.parametrize("path", [LIBRARY_DEV, LIBRARY_BLIND], ids=["library-dev", "library-blind"])
+def test_library_answers_do_not_fall_below_the_measured_floors(library_kb, path):
+    measured = evaluation.evaluate(library_kb, evaluation.load_cases(path))["metrics"]
+    for name, floor in LIBRARY_FLOORS[path].items():
+        assert measured[name] >= floor - 1e-9, f"{path.name}: {name} {measured[name]:.3f} worse than {floor}"
+    assert measured["false_abstention"] <= LIBRARY_FALSE_ABSTENTION[path] + 1e-9
