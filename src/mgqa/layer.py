@@ -109,15 +109,17 @@ class LayerModel:
 
 
 def load_for(cls: type[LayerModel], path: Path, model_id: str, heads: Sequence[str]) -> LayerModel | None:
-    """The model saved at `path` if it is whole, has these heads and was trained on this embedding model."""
+    """The model saved at `path` if it is whole, has these heads and was trained on this embedding model; with
+    no heads (the query adapter), the layer alone is whole."""
     try:
         model = cls.load(path, heads)
     except (OSError, ValueError, KeyError):
         return None
     needed = {f"{name}.{part}" for name in LAYER_WEIGHTS + LAYER_NORMS for part in ("weight", "bias")}
-    whole = needed <= model.weights.keys() and "head.weight" in model.weights
-    if model.model_id != model_id or not whole or model.heads != tuple(heads) \
-            or model.weights["head.weight"].shape[0] != len(heads):
+    head = model.weights.get("head.weight")
+    heads_whole = head is None if not heads else head is not None and head.shape[0] == len(heads)
+    if model.model_id != model_id or not needed <= model.weights.keys() or model.heads != tuple(heads) \
+            or not heads_whole:
         return None
     return model
 

@@ -32,11 +32,4 @@ class QueryAdapter(layer.LayerModel):
 
 def load_for(model_id: str, path: Path = MODEL_PATH) -> QueryAdapter | None:
     """The shipped adapter if it is whole and was trained on this embedding model; None otherwise."""
-    try:
-        model = QueryAdapter.load(path)
-    except (OSError, ValueError, KeyError):
-        return None
-    needed = {f"{name}.{part}" for name in layer.LAYER_WEIGHTS + layer.LAYER_NORMS for part in ("weight", "bias")}
-    if model.model_id != model_id or not needed <= model.weights.keys():
-        return None
-    return model
+    return layer.load_for(QueryAdapter, path, model_id, ())
