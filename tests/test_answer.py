@@ -33,7 +33,7 @@ def chunk(first: int, last: int, number: int = 0, doc_id: str = "guide") -> Chun
 
 def passage(c: Chunk, best: int, score: float = 1.0, scores: tuple[float, ...] | None = None) -> Passage:
     scores = scores or tuple(0.5 for _ in c.sentences)
-    return Passage(c, score, 0.5, 0.5, 0.0, SPANS[best], scores)
+    return Passage(c, score, 0.5, 0.5, 0.0, SPANS[best], scores, 1.0)
 
 
 def check_quote(quote: Quote, doc: Document) -> None:
@@ -170,7 +170,7 @@ def test_a_quote_from_a_pdf_knows_its_page():
     doc = document(text=text, kind="pdf", url="https://example.org/g.pdf", pages=(0, 43))
     spans = tuple(textlib.sentences(text))
     c = Chunk("guide#0", "guide", spans[0][0], spans[1][1], text[spans[0][0]:spans[1][1]], (), spans)
-    [quote] = build_quotes([Passage(c, 1.0, 0.5, 0.5, 0.0, spans[1], (0.1, 0.9))], {"guide": doc})
+    [quote] = build_quotes([Passage(c, 1.0, 0.5, 0.5, 0.0, spans[1], (0.1, 0.9), 1.0)], {"guide": doc})
     assert quote.page == 2 and quote.link == "https://example.org/g.pdf#page=2"
 
 
@@ -191,7 +191,8 @@ LISTED_SPANS = tuple(textlib.sentences(LISTED))
 
 def listed_passage(scores: tuple[float, ...]) -> Passage:
     c = Chunk("list#0", "list", 0, len(LISTED), LISTED, ("Foods",), LISTED_SPANS)
-    return Passage(c, 1.0, 0.5, max(scores), 0.0, LISTED_SPANS[scores.index(max(scores))], scores)
+    return Passage(c, 1.0, 0.5, max(scores), 0.0, LISTED_SPANS[scores.index(max(scores))], scores,
+                   0.5 + max(scores))
 
 
 def test_a_list_lead_in_does_not_win_the_highlight_over_a_close_content_sentence():
@@ -213,8 +214,8 @@ def test_a_passage_that_only_asks_and_announces_is_not_quoted():
     doc = document(text, doc_id="q")
     fluff = Chunk("q#0", "q", spans[0][0], spans[1][1], text[spans[0][0]:spans[1][1]], (), spans[:2])
     real = Chunk("q#1", "q", spans[2][0], spans[2][1], text[spans[2][0]:spans[2][1]], (), spans[2:])
-    quotes = build_quotes([Passage(fluff, 2.0, 0.9, 0.9, 0.0, spans[0], (0.9, 0.5)),
-                           Passage(real, 1.0, 0.6, 0.6, 0.0, spans[2], (0.6,))], {"q": doc})
+    quotes = build_quotes([Passage(fluff, 2.0, 0.9, 0.9, 0.0, spans[0], (0.9, 0.5), 1.8),
+                           Passage(real, 1.0, 0.6, 0.6, 0.0, spans[2], (0.6,), 1.2)], {"q": doc})
     assert [q.text for q in quotes] == ["Magnesium helps most adults with cramps."]
 
 
@@ -232,7 +233,7 @@ SECTIONED = ("Choosing a supplement can be hard. Here is what to look for:\n\nQu
 def sectioned_passage(text: str, upto: int) -> Passage:
     spans = tuple(textlib.sentences(text))[:upto]
     c = Chunk("s#0", "s", spans[0][0], spans[-1][1], text[spans[0][0]:spans[-1][1]], ("Choosing",), spans)
-    return Passage(c, 1.0, 0.5, 0.6, 0.0, spans[0], tuple(0.6 - 0.1 * i for i in range(len(spans))))
+    return Passage(c, 1.0, 0.5, 0.6, 0.0, spans[0], tuple(0.6 - 0.1 * i for i in range(len(spans))), 1.1)
 
 
 def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_announces():
@@ -250,8 +251,8 @@ def test_a_quote_ending_on_a_list_lead_in_takes_the_list_but_not_another_quote()
     doc = document(text, doc_id="l")
     lead = Chunk("l#0", "l", spans[0][0], spans[1][1], text[spans[0][0]:spans[1][1]], (), spans[:2])
     later = Chunk("l#1", "l", spans[4][0], spans[5][1], text[spans[4][0]:spans[5][1]], (), spans[4:6])
-    quotes = build_quotes([Passage(later, 2.0, 0.9, 0.9, 0.0, spans[4], (0.9, 0.5)),
-                           Passage(lead, 1.0, 0.6, 0.6, 0.0, spans[0], (0.6, 0.5))], {"l": doc})
+    quotes = build_quotes([Passage(later, 2.0, 0.9, 0.9, 0.0, spans[4], (0.9, 0.5), 1.8),
+                           Passage(lead, 1.0, 0.6, 0.6, 0.0, spans[0], (0.6, 0.5), 1.2)], {"l": doc})
     assert quotes[1].text == text[:text.index("\n  • Pumpkin")]
     check_quote(quotes[1], doc)
 

@@ -29,7 +29,7 @@ class Passage:
     lexical: float  # BM25 score
     best: tuple[int, int]  # span of the best sentence (document offsets)
     sentence_scores: tuple[float, ...]  # per sentence of chunk.sentences
-    semantic: float = 0.0  # what ranks it by meaning: the two cosines above, as the question is read for answers
+    semantic: float  # what ranks it by meaning: the two cosines above, as the question is read for its answer
 
 
 class Retriever:
