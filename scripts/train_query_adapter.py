@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from finetune import Trainer, shown, states_of  # noqa: E402
 
 from mgqa import chunking, evaluation, query_adapter  # noqa: E402
+from mgqa.build import sentence_vectors  # noqa: E402
 from mgqa.documents import load_documents  # noqa: E402
 from mgqa.embedding import load_embedder  # noqa: E402
 from mgqa.settings import Settings  # noqa: E402
@@ -70,8 +71,7 @@ class Sentences:
                 texts = chunking.document_texts(doc, chunking.chunk_document(doc, embedder.count_tokens, cut))
                 n = len(texts.spans)
                 both = np.asarray(embedder.encode(texts.plain + texts.titled), dtype=np.float32)
-                mean = both[:n] + both[n:]
-                self.vectors[doc.source] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+                self.vectors[doc.source] = sentence_vectors(both[:n], both[n:])
                 self.texts[doc.source] = [norm(doc.text[a:b]) for a, b in texts.spans]
         self.names = sorted(self.texts)
         self.all = np.concatenate([self.vectors[name] for name in self.names])

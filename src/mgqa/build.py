@@ -171,7 +171,6 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
            ) -> tuple[dict[str, segments.Part], dict[str, str]]:
     """Cut every document, then embed all their passages and sentences together (see _encode_all); and the
     documents over the passage limit (left empty), with a warning each."""
-    import numpy as np
 
     chunk_settings = chunking.ChunkSettings(settings.chunk_tokens, settings.overlap_sentences)
     cut, texts, too_big = [], [], {}
@@ -191,10 +190,18 @@ def _embed(docs: list[Document], embedder: Embedder, settings: Settings, progres
     out = {}
     for doc, chunks, sentences, first in cut:
         middle, n = first + len(chunks), len(sentences)
-        mean = vectors[middle:middle + n] + vectors[middle + n:middle + 2 * n]
-        mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        mean = sentence_vectors(vectors[middle:middle + n], vectors[middle + n:middle + 2 * n])
         out[doc.doc_id] = segments.Part(doc, chunks, vectors[first:middle], sentences, mean)
     return out, too_big
+
+
+def sentence_vectors(plain, titled):
+    """Each sentence's vector in the index: the normalised mean of its embeddings under its heading path and
+    under its title and heading path (`plain`, `titled`: chunking.document_texts's two sentence texts, embedded)."""
+    import numpy as np
+
+    mean = plain + titled
+    return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
 
 
 def _encode_all(texts: list[str], embedder: Embedder, done: Callable[[float], None]):
