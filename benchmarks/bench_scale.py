@@ -122,29 +122,29 @@ def measure_size(count: int, corpus: list[dict], questions: list[str], work: Pat
     settings = Settings(docs_dir=folder / "docs", index_dir=folder / "index", model="bench-hash")
     embedder = HashEmbedder()
     added_path = settings.docs_dir / "added.txt"
-    full_s = nochange_s = None
+
+    def timed():
+        began = time.perf_counter()
+        report = build(settings, embedder)
+        return report, time.perf_counter() - began
+
+    full_s = None
     if reuse and store.read_manifest(settings.index_dir) is not None:  # a kept index of this size: no full build
         added_path.unlink(missing_ok=True)
-        full = build(settings, embedder)
+        full, _ = timed()
     else:
         write_docs(settings.docs_dir, corpus, count)
-        began = time.perf_counter()
-        full = build(settings, embedder)
-        full_s = round(time.perf_counter() - began, 2)
-    began = time.perf_counter()
-    build(settings, embedder)
-    nochange_s = round(time.perf_counter() - began, 3)
+        full, full_s = timed()
+        full_s = round(full_s, 2)
+    nochange_s = round(timed()[1], 3)
     adds, removes = [], []
     for round_number in range(rounds):  # add one document, then (but after the last round) remove it again
         added_path.write_text(document_text(corpus, count + 7) + "An added document.\n", encoding="utf-8")
-        began = time.perf_counter()
-        added = build(settings, embedder)
-        adds.append(time.perf_counter() - began)
+        added, seconds = timed()
+        adds.append(seconds)
         if round_number < rounds - 1:
             added_path.unlink()
-            began = time.perf_counter()
-            build(settings, embedder)
-            removes.append(time.perf_counter() - began)
+            removes.append(timed()[1])
     manifest = store.read_manifest(settings.index_dir)
     child = CHILD.format(src=str(ROOT / "src"), bench=str(Path(__file__).parent), index=str(settings.index_dir),
                          questions=json.dumps(questions))
