@@ -101,3 +101,27 @@ def test_quotes_that_already_disagree_keep_both_sides(library, tmp_path):
 def test_a_unit_the_question_names_is_the_quantity_asked():
     assert disagreement.asked("how many hours of sleep should i get")[0] == "time"
     assert disagreement.asked("how many mg of magnesium in a capsule")[0] == "dose"
+
+
+def test_a_figure_the_answer_check_rejects_is_no_side(library):
+    """A figure in a sentence that doesn't answer the question (a label's example weight) is not a side of a
+    dispute, so the source that does state the asked amount is brought in instead."""
+    question = "How much magnesium from supplements can adults take a day?"
+    shop = next(q for q in library.ask(question).quotes if q.doc_id == "shop")
+    source = library.documents["agency"]
+    limit = source.text.index("The upper limit")  # the agency's passage, its answering sentence the limit's
+    best = replace(next(p for p in library.passages(question) if p.chunk.doc_id == "agency"),
+                   best=(limit, source.text.index(".", limit) + 1))
+    label = "A label may list magnesium glycinate 1,000 mg, which says nothing of the magnesium in it."
+    documents = {**library.documents, "labels": replace(source, doc_id="labels", text=label)}
+    example = replace(shop, doc_id="labels", text=label, highlight=label, start=0, end=len(label))
+
+    def reads(sentences):  # stands in for the answer check: the label's example doesn't answer
+        return [0.1 if "label" in s else 0.9 for s in sentences]
+
+    unchecked, found = disagreement.with_both_sides(question, [shop, example], [best], documents, False, limit=2)
+    assert found and {c.value for c in found[0].claims} == {"400 to 800 mg", "1,000 mg"}  # what it did before
+    kept, found = disagreement.with_both_sides(question, [shop, example], [best], documents, False, limit=2,
+                                               reads=reads)
+    assert [q.doc_id for q in kept] == ["shop", "agency"]
+    assert {(c.doc_id, c.value) for c in found[0].claims} == {("shop", "400 to 800 mg"), ("agency", "350 mg")}

@@ -181,3 +181,15 @@ def test_library_answers_do_not_fall_below_the_measured_floors(library_kb, path)
     for name, floor in LIBRARY_FLOORS[path].items():
         assert measured[name] >= floor - 1e-9, f"{path.name}: {name} {measured[name]:.3f} worse than {floor}"
     assert measured["false_abstention"] <= LIBRARY_FALSE_ABSTENTION[path] + 1e-9
+
+
+def test_a_label_example_is_not_a_side_of_a_dose_dispute(library_kb):
+    """A label guide's "magnesium glycinate 1,000 mg" (an example of a compound's weight) was shown as the other
+    side of "is 600 mg of glycinate too much" against a seller's 400-800 mg; the clinic's 350 mg limit, which
+    answers, was left out. The answer check now decides which sentences state the asked amount."""
+    answer = library_kb.ask("is 600 mg of magnesium glycinate a day too much")
+    (found,) = answer.disagreements
+    sides = {(c.doc_id, c.publisher_type) for c in found.claims}
+    assert ("supplement-labels-regulation", "public_health") not in sides
+    assert ("calmcore-magnesium-glycinate", "commercial") in sides
+    assert {"clinic", "public_health"} & {kind for _, kind in sides}

@@ -5,9 +5,10 @@ from the passages that answer when it isn't quoted, and says so before the quote
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from mgqa import text as textlib
 from mgqa.answer import MAX_QUOTES, Claim, Disagreement, Quote, build_quotes
 from mgqa.records import Document
 from mgqa.retrieval import Passage
@@ -17,10 +18,10 @@ _NUMBER = r"\d+(?:[.,]\d+)?"
 _UNITS = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "µg": "mcg", "micrograms": "mcg",
           "g": "g", "grams": "g", "mm": "mm", "millimeters": "mm", "millimetres": "mm", "inch": "inch",
           "inches": "inch", "%": "%", "percent": "%", "hour": "hour", "hours": "hour", "day": "day", "days": "day",
-          "week": "week", "weeks": "week", "month": "month", "months": "month"}
+          "week": "week", "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year"}
 FIGURE = re.compile(rf"({_NUMBER})(?:\s*(?:-|–|to|and)\s*({_NUMBER}))?\s*({'|'.join(sorted(_UNITS, key=len)[::-1])})"
                     r"(?![a-z])", re.I)
-_TIME = frozenset({"hour", "day", "week", "month"})
+_TIME = frozenset({"hour", "day", "week", "month", "year"})
 # what the question asks for -> the units that can answer it, and a name for the quantity
 _ASKS = (
     (re.compile(r"\b(?:max|maximum|upper|limit|too much|safe(?:ly)?|overdo)\b", re.I), {"mg", "mcg", "g"},
@@ -33,12 +34,18 @@ _ASKS = (
      "rate"),
     (re.compile(r"\b(?:percent|percentage|%|how many (?:people|diabetics|of)|what share)\b", re.I), {"%"},
      "percentage"),
-    (re.compile(r"\b(?:how long|how soon|how quickly|wait|apart|before|weeks?|months?)\b", re.I), _TIME, "time"),
+    (re.compile(r"\b(?:how long|how soon|how quickly|wait|apart|weeks?|months?)\b", re.I), _TIME, "time"),
 )
 _YES_NO = re.compile(r"^\s*(?:is|are|does|do|can|could|will|should|did)\b", re.I)
 _DENIAL = re.compile(r"\b(?:no (?:good |strong |reliable )?evidence|(?:is|are|was|were) not|isn't|aren't|does not|"
                      r"doesn't|do not|don't|cannot|can't|won't|not (?:proven|absorbed|shown|effective)|"
                      r"little (?:or no )?evidence|negligible|myth)\b", re.I)
+
+
+# the answer check over sentences: how likely each one answers the question (answer_check.AnswerCheck.scores)
+Reader = Callable[[Sequence[str]], Sequence[float]]
+STATES = 0.5  # a figure is a side's claim only in a sentence the answer check reads as answering at least this well
+SENTENCES_READ = 2  # of one quote, when its figure is about to be said as a side
 
 
 @dataclass(frozen=True)
@@ -77,59 +84,122 @@ def asked(question: str) -> tuple[str, set[str]] | None:
     return None
 
 
-def _claim_of(quote: Quote, units: set[str]) -> _Figure | None:
-    found = figures(quote.highlight, units) or figures(quote.text, units)
-    return found[0] if found else None
+class _Memo:
+    """The answer check's reading of each sentence, asked once per answer (None: no check, every figure counts)."""
+
+    def __init__(self, reads: Reader | None) -> None:
+        self.reads, self.seen = reads, {}
+
+    def scores(self, sentences: Sequence[str]) -> list[float] | None:
+        if self.reads is None:
+            return None
+        new = [s for s in dict.fromkeys(sentences) if s not in self.seen]
+        if new:
+            self.seen.update(zip(new, (float(v) for v in self.reads(new))))
+        return [self.seen[s] for s in sentences]
+
+    def accepted(self, sentences: Sequence[str]) -> list[bool]:
+        scores = self.scores(sentences)
+        return [True] * len(sentences) if scores is None else [v >= STATES for v in scores]
 
 
-def find(question: str, quotes: list[Quote]) -> list[Disagreement]:
-    """Disagreements among the quotes: documents stating different figures for the asked quantity, or, for a
-    yes/no question, one document denying what another states."""
-    wanted = asked(question)
-    if wanted:
-        name, units = wanted
-        stated = [(i, f) for i, q in enumerate(quotes) if (f := _claim_of(q, units)) is not None]
-        values = {(f.low, f.high, f.unit) for _, f in stated}
-        docs = {quotes[i].doc_id for i, _ in stated}
-        if len(values) > 1 and len(docs) > 1:
-            return [Disagreement(name, tuple(_claim(quotes[i], i, f.text) for i, f in stated))]
-    if _YES_NO.search(question) and len({q.doc_id for q in quotes}) > 1:
-        denies = [bool(_DENIAL.search(q.highlight)) for q in quotes]
-        if any(denies) and not all(denies):
-            claims = tuple(_claim(q, i, "no" if d else "yes") for i, (q, d) in enumerate(zip(quotes, denies)))
-            return [Disagreement("whether " + question.strip().rstrip("?").split(maxsplit=1)[-1], claims)]
+def _stating(texts: Sequence[str], units: set[str]) -> list[tuple[str, _Figure]]:
+    """The texts that state a figure in those units, each with its first figure."""
+    return [(t, found[0]) for t in texts if (found := figures(t, units))]
+
+
+def _claims(quotes: Sequence[Quote], units: set[str], memo: _Memo, verify: bool = False) -> list[_Figure | None]:
+    """Each quote's figure for the asked quantity: from its highlight, else from the first sentence of the passage
+    that states one. With `verify`, only from a sentence the answer check reads as answering the question (a
+    label's "1,000 mg" example is not a safe daily amount)."""
+    options = [_stating([q.highlight] + [q.text[a:b] for a, b in textlib.sentences(q.text)], units) for q in quotes]
+    if verify:  # the check reads at most SENTENCES_READ of a quote: one that states a figure and doesn't answer
+        options = [option[:SENTENCES_READ] for option in options]  # is seldom followed by one that does
+    at = [0] * len(options)  # each quote's sentence under consideration
+    while verify:  # each round, the check reads every quote's next sentence at once; most need one round
+        pending = [i for i, option in enumerate(options) if at[i] < len(option)]
+        verdicts = memo.accepted([options[i][at[i]][0] for i in pending])
+        rejected = [i for i, ok in zip(pending, verdicts) if not ok]
+        for i in rejected:
+            at[i] += 1
+        verify = bool(rejected)
+    return [option[i][1] if i < len(option) else None for option, i in zip(options, at)]
+
+
+def _figure_dispute(name: str, quotes: Sequence[Quote], claims: list[_Figure | None]) -> list[Disagreement]:
+    stated = [(i, f) for i, f in enumerate(claims) if f is not None]
+    if len({(f.low, f.high, f.unit) for _, f in stated}) > 1 and len({quotes[i].doc_id for i, _ in stated}) > 1:
+        return [Disagreement(name, tuple(_claim(quotes[i], i, f.text) for i, f in stated))]
     return []
 
 
+def _yes_no_dispute(question: str, sides: list[tuple[int, Quote]]) -> list[Disagreement]:
+    denies = [bool(_DENIAL.search(q.highlight)) for _, q in sides]
+    if any(denies) and not all(denies) and len({q.doc_id for _, q in sides}) > 1:
+        claims = tuple(_claim(q, i, "no" if d else "yes") for (i, q), d in zip(sides, denies))
+        return [Disagreement("whether " + question.strip().rstrip("?").split(maxsplit=1)[-1], claims)]
+    return []
+
+
+def find(question: str, quotes: list[Quote], reads: Reader | None = None, memo: _Memo | None = None
+         ) -> list[Disagreement]:
+    """Disagreements among the quotes: documents stating different figures for the asked quantity, or, for a
+    yes/no question, one document denying what another states. `reads`: the answer check over sentences; a
+    dispute the figures or wordings show is said only with the sides the check reads as answering (it runs only
+    then: most answers show no dispute)."""
+    memo = memo or _Memo(reads)
+    wanted = asked(question)
+    if wanted:
+        name, units = wanted
+        found = _figure_dispute(name, quotes, _claims(quotes, units, memo))
+        if found and memo.reads is not None:
+            found = _figure_dispute(name, quotes, _claims(quotes, units, memo, verify=True))
+        if found:
+            return found
+    if _YES_NO.search(question) and len({q.doc_id for q in quotes}) > 1:
+        sides = list(enumerate(quotes))
+        found = _yes_no_dispute(question, sides)
+        if found and memo.reads is not None:  # only quotes whose answering sentence answers take a side
+            found = _yes_no_dispute(question, [s for s, ok in zip(sides, memo.accepted([q.highlight for q in quotes]))
+                                               if ok])
+        return found
+    return []
+
+
+OTHER_SIDES = 3  # passages the answer check reads at most when looking for the other side
+
+
 def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage], documents: Mapping[str, Document],
-                    strong: bool, limit: int = MAX_QUOTES) -> tuple[list[Quote], list[Disagreement]]:
+                    strong: bool, limit: int = MAX_QUOTES, reads: Reader | None = None
+                    ) -> tuple[list[Quote], list[Disagreement]]:
     """The quotes, with the other side brought in when a passage that answers states a different figure than
     every quote (in place of the weakest quote), and with a public-health or clinic source in place of a seller
-    on a dose or medicine question; then the disagreements among them."""
+    on a dose or medicine question; then the disagreements among them. `reads`: the answer check over sentences;
+    with it, a figure is a side only in a sentence the check reads as answering the question."""
+    memo = _Memo(reads)
     if not quotes or limit < 2:  # one quote can't show two sides
-        return quotes, find(question, quotes) if quotes else []
+        return quotes, find(question, quotes, memo=memo) if quotes else []
     wanted = asked(question)
     quoted = {q.doc_id for q in quotes}
-    if wanted and not find(question, quotes):  # the quotes don't already disagree: look for the other side
-        values = {(f.low, f.high) for q in quotes if (f := _claim_of(q, wanted[1]))}
-        for passage in answering:
-            if passage.chunk.doc_id in quoted:
-                continue
-            doc = documents[passage.chunk.doc_id]
-            best = figures(doc.text[slice(*passage.best)], wanted[1])
-            if best and (best[0].low, best[0].high) not in values:
-                quotes = _in_place_of_weakest(quotes, passage, documents, wanted[1], limit)
+    if wanted and not find(question, quotes, memo=memo):  # the quotes don't already disagree: find the other side
+        values = {(f.low, f.high) for f in _claims(quotes, wanted[1], memo) if f is not None}
+        candidates = [(p, option[0][0]) for p in answering if p.chunk.doc_id not in quoted
+                      and (option := _stating([documents[p.chunk.doc_id].text[slice(*p.best)]], wanted[1]))
+                      and (option[0][1].low, option[0][1].high) not in values]
+        for passage, sentence in candidates[:OTHER_SIDES]:
+            if memo.accepted([sentence])[0]:
+                quotes = _in_place_of_weakest(quotes, passage, documents, wanted[1], memo, limit)
                 break
     if strong and not any(q.publisher_type in ("public_health", "clinic") for q in quotes):
         for passage in answering:
             if documents[passage.chunk.doc_id].publisher_type in ("public_health", "clinic"):
-                quotes = _in_place_of_weakest(quotes, passage, documents, set(), limit)
+                quotes = _in_place_of_weakest(quotes, passage, documents, set(), memo, limit)
                 break
-    return quotes, find(question, quotes)
+    return quotes, find(question, quotes, memo=memo)
 
 
 def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: Mapping[str, Document],
-                         units: set[str], limit: int = MAX_QUOTES) -> list[Quote]:
+                         units: set[str], memo: _Memo, limit: int = MAX_QUOTES) -> list[Quote]:
     added = build_quotes([passage], documents, limit=1)
     if not added:
         return quotes
@@ -137,8 +207,8 @@ def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: Mappi
         return quotes + added
     # the last quote that states no figure, or repeats another's figure; else the last one
     seen, weakest = set(), len(quotes) - 1
-    for index, quote in enumerate(quotes):
-        figure = _claim_of(quote, units) if units else None
+    claims = _claims(quotes, units, memo) if units else [None] * len(quotes)
+    for index, (quote, figure) in enumerate(zip(quotes, claims)):
         key = (figure.low, figure.high) if figure else None
         if index and (key is None or key in seen) and quote.publisher_type != "public_health":
             weakest = index

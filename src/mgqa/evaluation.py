@@ -105,10 +105,11 @@ def evaluate(kb: KnowledgeBase, cases: list[Case]) -> dict:
         if case.kind == "in_scope":
             ranks.append(rank)
         row = {"id": case.id, "kind": case.kind, "question": case.question, "status": answer.status,
-               "rank": rank, "reason": answer.reason, "near_miss": case.near_miss}
+               "rank": rank, "reason": answer.reason, "near_miss": case.near_miss,
+               "flagged": len(answer.disagreements)}
         if case.kind == "disagreement":
             shown, missing = sides_shown(kb, case, quotes)
-            row.update(sides=shown, sides_not_indexed=missing, flagged=len(answer.disagreements))
+            row.update(sides=shown, sides_not_indexed=missing)
         rows.append(row)
     by_kind = {k: [r for r in rows if r["kind"] == k] for k in KINDS}
     inscope, oos, emergency = by_kind["in_scope"], by_kind["out_of_scope"], by_kind["emergency"]
@@ -125,6 +126,10 @@ def evaluate(kb: KnowledgeBase, cases: list[Case]) -> dict:
     if disputed:
         metrics["both_sides"] = share(disputed, lambda r: r["sides"] >= 2)
         metrics["disagreement_flagged"] = share(disputed, lambda r: r["flagged"] > 0)
+        # no target: the other questions aren't labelled for disputes, but most of those said are spurious (a
+        # food's magnesium "against" a daily dose, a label's example weight), so fewer is better
+        metrics["disputes_elsewhere"] = share([r for r in inscope + oos if r["status"] == "answered"],
+                                              lambda r: r["flagged"] > 0)
     counts = {k: len(v) for k, v in by_kind.items() if v or k != "disagreement"}
     return {"metrics": metrics, "counts": counts, "rows": rows, "passed": meets_targets(metrics, counts)}
 

@@ -155,8 +155,9 @@ class KnowledgeBase:
         if rule and assessment and assessment.calm:
             rule = None  # the whole message reads as calm (past, hypothetical, a topic): the wording alone isn't enough
         covered, reason, missing = self.covers(cleaned, widened, passages, focus)
+        reads = self._reads(cleaned)  # the answer check, each sentence read once for this question
         if covered and self.answerability is not None:
-            covered, reason = self._answerable(cleaned, focus, passages)
+            covered, reason = self._answerable(cleaned, focus, passages, reads)
         answering = self._answering(focus, passages) if covered else []
         if covered and not answering:
             covered, missing = False, self._unnamed(focus, passages)
@@ -178,7 +179,7 @@ class KnowledgeBase:
             quotes, found = [q for q in quotes if not safety.harmful_near_self_harm(q)], []
         else:
             quotes, found = disagreement.with_both_sides(cleaned, quotes, answering, self.documents, strong,
-                                                           self.top_k)
+                                                           self.top_k, reads)
         if assessment and assessment.grey:
             lines.append(safety.GREY_ZONE_LINE)
         if safety.asks_about_overdose(cleaned):
@@ -225,11 +226,12 @@ class KnowledgeBase:
             return False, f"best sentence similarity {best:.2f} < {floor}", []
         return True, f"best sentence similarity {best:.2f}", []
 
-    def _answerable(self, question: str, focus: Focus, passages: list[Passage]) -> tuple[bool, str]:
-        """The calibrated verdict on whether the passage that would be quoted answers (README: Abstention)."""
+    def _answerable(self, question: str, focus: Focus, passages: list[Passage], reads=None) -> tuple[bool, str]:
+        """The calibrated verdict on whether the passage that would be quoted answers (README: Abstention);
+        `reads`: the answer check over sentences (`_reads`)."""
         model = self.answerability
         x, sentence = answerability.features_and_sentence(question, focus, passages, self.documents, self.terms)
-        check = self._check(question)
+        check = None if reads is None else (lambda one: float(reads([one])[0]))
         if check is not None and sentence is not None:
             settled = model.settled_without_check(x)
             if settled is not None:  # the other features decide whatever the check would say: skip its encoder run
@@ -242,9 +244,23 @@ class KnowledgeBase:
 
     def _check(self, question: str):
         """The answer check of one sentence against the question, or None without a check for this model."""
+        reads = self._reads(question)
+        return None if reads is None else (lambda sentence: float(reads([sentence])[0]))
+
+    def _reads(self, question: str):
+        """The answer check over several sentences at once (one encoder run for those not read yet), or None
+        without a check."""
         if self.answer_check is None:
             return None
-        return lambda sentence: float(self.answer_check.scores(self.embedder, question, [sentence])[0])
+        seen: dict[str, float] = {}
+
+        def reads(sentences):
+            new = [s for s in dict.fromkeys(sentences) if s not in seen]
+            if new:
+                seen.update(zip(new, (float(v) for v in self.answer_check.scores(self.embedder, question, new))))
+            return [seen[s] for s in sentences]
+
+        return reads
 
     def _answering(self, focus: Focus, passages: list[Passage]) -> list[Passage]:
         """The passages that name what the question is about: every medicine, nutrient or condition it names,
