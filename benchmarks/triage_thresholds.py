@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     embedder = load_embedder(Settings())
     model = triage.TriageModel.load(args.model, triage.HEADS)
-    dev = train_triage.read(ROOT / "eval" / "triage_dev.jsonl")
+    dev = [row for name in ("triage_dev.jsonl", "triage_dev2.jsonl") for row in train_triage.read(ROOT / "eval" / name)]
     ordinary = [row["question"] for name in DEVELOPMENT_SETS for row in train_triage.read(ROOT / "eval" / name)
                 if row.get("kind") != "emergency"]
 

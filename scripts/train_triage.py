@@ -3,12 +3,16 @@
     .venv/bin/python scripts/train_triage.py            # writes src/mgqa/triage_model.npz (~10-20 min, 2 cores)
 
 Offline: the bundled model gives each message's states going into its last layer (data/triage_bank.jsonl
-for training, eval/triage_dev.jsonl for choosing the epoch and the thresholds); eval/triage_blind.jsonl is
+for training, eval/triage_dev.jsonl and eval/triage_dev2.jsonl for choosing the epoch and the thresholds, and
+the development question sets' ordinary questions for the self-harm threshold); eval/triage_blind.jsonl is
 never read here. A copy of the model's last layer and two logistic heads (emergency, self-harm) are trained
 together with torch; the saved weights are then scored the way `mgqa ask` scores them (numpy, float16
 weights), and the thresholds are picked on those scores. Thresholds are recall-first: the best dev recall with
-false alarms at most MAX_FALSE_ALARMS, then the fewest false alarms. Seeded; torch's CPU kernels can still
-differ in the last bits between machines, so a rerun elsewhere can move a figure by a message or two.
+false alarms at most MAX_FALSE_ALARMS, then the fewest false alarms; the self-harm head's, the lowest that
+gives every dev self-harm message the crisis line, at most 0.5, and not so low that more than
+MAX_CRISIS_ON_CALM of the calm look-alikes or MAX_CRISIS_ON_ORDINARY of the ordinary questions would get it.
+Seeded; torch's CPU kernels can still differ in the last bits between machines, so a rerun elsewhere can move
+a figure by a message or two.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ from mgqa.embedding import load_embedder  # noqa: E402
 from mgqa.settings import Settings  # noqa: E402
 
 MAX_FALSE_ALARMS = 0.05  # on the development set's calm look-alikes
+MAX_CRISIS_ON_CALM = 0.02  # of the dev set's calm look-alikes, at most this share may read as self-harm
+MAX_CRISIS_ON_ORDINARY = 0.002  # and of the development question sets' questions (not messages of a crisis)
+# the development question sets: ordinary questions people ask of the documents, none of them a crisis
+ORDINARY = tuple(ROOT / name for name in ("eval/questions.jsonl", "eval/heldout.jsonl", "eval/nearmiss.jsonl",
+                                          "eval/library_questions.jsonl", "data/library_train_questions.jsonl"))
 CRISIS_VETOES = (0.1, 0.05, 0.02, 0.01)  # at most 0.1: a crisis rule is overruled only by a clearly calm reading
 
 
@@ -95,6 +104,21 @@ def hits(thresholds: dict[str, float], p_msg: np.ndarray, p_clause: np.ndarray, 
             | ((p_clause >= t["clause"]) & (p_msg >= t["floor"])))
 
 
+def quantile_above(scores: np.ndarray, share: float) -> float:
+    """The lowest threshold that at most `share` of the scores exceed."""
+    ordered = np.sort(scores)
+    return float(ordered[min(len(ordered) - 1, int(len(ordered) * (1 - share)))])
+
+
+def ordinary_self_harm(model: triage.TriageModel, embedder) -> np.ndarray:
+    """The self-harm head's reading of the development question sets' questions."""
+    from mgqa import evaluation
+
+    asked = [case.question for path in ORDINARY for case in evaluation.load_cases(path)
+             if case.kind in ("in_scope", "out_of_scope", "disagreement")]
+    return scores(model, states_of(embedder, asked), clause_states(embedder, asked))[2]
+
+
 def pick_crisis_veto(p_msg: np.ndarray, p_sh: np.ndarray, crisis_rule: np.ndarray, y: np.ndarray,
                      veto: float) -> float:
     """How calm the self-harm head must read for a crisis rule's match to be overruled (with the whole message
@@ -137,7 +161,8 @@ def train(args, embedder, bank: list[dict], dev_states, dev_clauses, rule, y_dev
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bank", type=Path, default=ROOT / "data" / "triage_bank.jsonl")
-    parser.add_argument("--dev", type=Path, default=ROOT / "eval" / "triage_dev.jsonl")
+    parser.add_argument("--dev", type=Path, nargs="+",
+                        default=[ROOT / "eval" / "triage_dev.jsonl", ROOT / "eval" / "triage_dev2.jsonl"])
     parser.add_argument("--out", type=Path, default=triage.MODEL_PATH)
     parser.add_argument("--epochs", type=int, default=6, help="at most; the epoch with the best dev score is kept")
     parser.add_argument("--lr", type=float, default=5e-5, help="learning rate of the layer (the head's is 600x)")
@@ -146,7 +171,7 @@ def main() -> None:
                         help="keep the trained weights in --out and pick its thresholds again (seconds, no torch)")
     args = parser.parse_args()
 
-    bank, dev = read(args.bank), read(args.dev)
+    bank, dev = read(args.bank), [row for path in args.dev for row in read(path)]
     embedder = load_embedder(Settings())  # the bundled model, on the path `mgqa ask` uses
     dev_states = states_of(embedder, [row["text"] for row in dev])
     dev_clauses = clause_states(embedder, [row["text"] for row in dev])
@@ -165,9 +190,12 @@ def main() -> None:
     (recall, false), epoch, model, p_sh, thresholds = best
     sh_dev = np.array([row["label"] == "emergency" and row["kind"] == "self_harm" for row in dev], dtype=int)
     # every self-harm message of the dev set gets the crisis line, unless that would put it on more than
-    # MAX_FALSE_ALARMS of the other dev messages (the emergency head still catches those as urgent)
-    others = np.sort(p_sh[sh_dev == 0])
-    t_sh = float(max(min(0.5, p_sh[sh_dev == 1].min()), others[int(len(others) * (1 - MAX_FALSE_ALARMS))]))
+    # MAX_CRISIS_ON_CALM of the dev set's calm look-alikes or MAX_CRISIS_ON_ORDINARY of the ordinary questions
+    # (the crisis line withholds every quote; the emergency head still catches a missed message as urgent)
+    calm = np.array([row["label"] == "calm" for row in dev])
+    ordinary = ordinary_self_harm(model, embedder)
+    t_sh = float(max(min(0.5, p_sh[sh_dev == 1].min()), quantile_above(p_sh[calm], MAX_CRISIS_ON_CALM),
+                     quantile_above(ordinary, MAX_CRISIS_ON_ORDINARY)))
     crisis_rule = np.array([(r := safety.triage(row["text"])) is not None and r.kind == "crisis" for row in dev])
     p_msg = scores(model, dev_states, dev_clauses)[0]
     crisis_veto = pick_crisis_veto(p_msg, p_sh, crisis_rule, y_dev, thresholds["veto"])
