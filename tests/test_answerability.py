@@ -74,3 +74,29 @@ def test_an_answer_the_check_decides_gets_the_same_verdict_as_with_the_check_alw
     lazy = [real_kb.ask(q).status for q in questions]
     monkeypatch.setattr(AnswerabilityModel, "settled_without_check", lambda self, x: None)
     assert [real_kb.ask(q).status for q in questions] == lazy
+
+
+def test_a_question_is_told_from_a_keyword_or_title_query():
+    assert answerability.put_as_question("how much magnesium is in spinach")
+    assert answerability.put_as_question("magnesium dose for kids?")
+    assert not answerability.put_as_question("Caffeine During Pregnancy")
+    assert not answerability.put_as_question("magnesium sleep")
+
+
+@pytest.mark.model
+def test_near_misses_the_answer_check_is_sure_of_are_refused(real_kb):
+    """Near misses the calibrated score let through (another medicine's dose, a lab range, a food's content):
+    the answer check reads the sentence that would be quoted as no answer at all."""
+    for question in ("whats the right gabapentin dose for neuropathy in my feet",
+                     "what is a normal magnesium level on a blood test", "how much magnesium is in a cup of spinach"):
+        answer = real_kb.ask(question)
+        assert answer.status == "not_found" and answer.quotes == (), question
+    assert real_kb.ask("How much magnesium should I take for nerve pain?").status == "answered"
+
+
+@pytest.mark.model
+def test_the_answer_check_vetoes_a_question_but_not_a_keyword_query(real_kb, monkeypatch):
+    monkeypatch.setattr(real_kb, "_reads", lambda question: lambda sentences: [0.0] * len(sentences))
+    refused = real_kb.ask("How much magnesium should I take for nerve pain?")
+    assert refused.status == "not_found" and refused.reason.startswith("answer check")
+    assert real_kb.ask("magnesium nerve pain").status == "answered"

@@ -69,8 +69,9 @@ NEARMISS = ROOT / "eval" / "nearmiss.jsonl"
 # "How much X" and other near misses with in-scope controls (README: Evaluation), as measured with the calibrated
 # abstention score (0.386 before it), the answer check and passages under their title (R@1 0.8 -> 0.775, R@3
 # 0.9 -> 0.925, and one in-scope question refused: "how many hours of sleep should i get", best sentence 0.38 < 0.42).
-# The query adapter traded one near miss now answered (out-of-scope abstention 0.657 -> 0.629) for R@1 0.775 -> 0.8.
-NEARMISS_FLOORS = {"oos_abstention": 0.628, "R@1": 0.8, "R@3": 0.925}
+# The query adapter traded one near miss now answered (out-of-scope abstention 0.657 -> 0.629) for R@1 0.775 -> 0.8;
+# the answer check's floor (README: Abstention) refuses 7 more near misses (0.629 -> 0.729).
+NEARMISS_FLOORS = {"oos_abstention": 0.728, "R@1": 0.8, "R@3": 0.925}
 NEARMISS_FALSE_ABSTENTION = 0.025
 
 
@@ -155,9 +156,12 @@ LIBRARY_DEV, LIBRARY_BLIND = ROOT / "eval" / "library_questions.jsonl", ROOT / "
 # The library sets over the 18 test documents and the seed (README: Answers from a library), as measured with the
 # query adapter; the issue's targets (R@1 0.85, R@3 0.95, out-of-scope abstention 0.90, both sides 0.80) are not
 # all reached, so these are floors, not the targets.
+# The answer check's floor (README: Abstention) traded one disagreement question of each set, now refused
+# (both sides: dev 0.706 -> 0.647, blind 0.682 -> 0.636), for out-of-scope abstention (dev 0.750 -> 0.778, blind
+# 0.604 -> 0.698); with the triage's 11th change the blind set's R@1 and R@3 rose (0.855 -> 0.867, 0.904 -> 0.916).
 LIBRARY_FLOORS = {
-    LIBRARY_DEV: {"R@1": 0.866, "R@3": 0.918, "oos_abstention": 0.75, "both_sides": 0.647},
-    LIBRARY_BLIND: {"R@1": 0.855, "R@3": 0.903, "oos_abstention": 0.603, "both_sides": 0.681},
+    LIBRARY_DEV: {"R@1": 0.866, "R@3": 0.918, "oos_abstention": 0.777, "both_sides": 0.647},
+    LIBRARY_BLIND: {"R@1": 0.866, "R@3": 0.915, "oos_abstention": 0.698, "both_sides": 0.636},
 }
 LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013}
 

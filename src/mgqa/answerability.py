@@ -32,6 +32,12 @@ _HOW_MUCH = re.compile(r"\bhow (?:much|many|long|soon|often|fast|quickly)\b"
 NAMES = ("sentence", "quoted_sentence", "quoted_dense", "margin", "gap", "coverage", "sentence_coverage",
          "unaddressed", "amount_missing", "topic", "focus_terms", "quoted_rank", "check")
 NEUTRAL_CHECK = 0.5  # the check's value when there is no answer check for this model
+# below this the answer check is sure the sentence doesn't answer: a question put as a question is not answered
+# with it, whatever the other features say (a keyword or title query, which no sentence answers word for word,
+# is left to the calibrated score)
+CHECK_FLOOR = 0.02
+_QUESTION = re.compile(r"\?\s*$|^\W*(?:how|what|whats|what's|which|who|when|where|why|is|are|does|do|can|could|"
+                       r"should|will|would|did|has|have)\b", re.I)
 CHECK = NAMES.index("check")
 
 
@@ -73,6 +79,11 @@ def features_and_sentence(question: str, focus: Focus, passages: list[Passage], 
         max(unaddressed, default=0.0) / math.log(1 + stats.size), amount_missing, float(focus.topic),
         math.log1p(len(focus.weights)), math.log1p(rank), NEUTRAL_CHECK,
     ], dtype=np.float32), sentence_text
+
+
+def put_as_question(text: str) -> bool:
+    """Whether the text is put as a question (a question word first, or a question mark at the end)."""
+    return bool(_QUESTION.search(text))
 
 
 def _states_amount_of(p: Passage, text: str, focus: Focus, units: set[str]) -> bool:

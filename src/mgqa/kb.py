@@ -234,10 +234,13 @@ class KnowledgeBase:
         check = None if reads is None else (lambda one: float(reads([one])[0]))
         if check is not None and sentence is not None:
             settled = model.settled_without_check(x)
-            if settled is not None:  # the other features decide whatever the check would say: skip its encoder run
-                verdict = ">=" if settled else "<"
-                return settled, f"answerability {verdict} {model.threshold:.2f} whatever the answer check"
+            if settled is False:  # the other features refuse whatever the check would say: skip its encoder run
+                return False, f"answerability < {model.threshold:.2f} whatever the answer check"
             x[answerability.CHECK] = check(sentence)
+            if x[answerability.CHECK] < answerability.CHECK_FLOOR and answerability.put_as_question(question):
+                return False, f"answer check {x[answerability.CHECK]:.2f} < {answerability.CHECK_FLOOR}"
+            if settled:
+                return True, f"answerability >= {model.threshold:.2f} whatever the answer check"
         p = model.probability(x)
         verdict = "<" if p < model.threshold else ">="
         return p >= model.threshold, f"answerability {p:.2f} {verdict} {model.threshold:.2f}"
