@@ -100,3 +100,19 @@ def test_the_answer_check_vetoes_a_question_but_not_a_keyword_query(real_kb, mon
     refused = real_kb.ask("How much magnesium should I take for nerve pain?")
     assert refused.status == "not_found" and refused.reason.startswith("answer check")
     assert real_kb.ask("magnesium nerve pain").status == "answered"
+
+
+@pytest.mark.model
+def test_a_later_passage_the_check_reads_as_answering_keeps_the_answer(real_kb, monkeypatch):
+    """The floor refuses only when no passage quoted after the first is read as answering: the first quote can be
+    wrong while the second holds the answer."""
+    def reads(question):
+        calls = []
+
+        def read(sentences):  # the first sentence read (the one quoted first) is no answer, the others are
+            calls.append(sentences)
+            return [0.0] * len(sentences) if len(calls) == 1 else [0.9] * len(sentences)
+        return read
+
+    monkeypatch.setattr(real_kb, "_reads", reads)
+    assert real_kb.ask("How much magnesium should I take for nerve pain?").status == "answered"

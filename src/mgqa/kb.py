@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from mgqa import answer_check, answerability, disagreement, layer, query_adapter, ranking, safety, triage, vocabulary
-from mgqa.answer import Answer, build_quotes
+from mgqa.answer import MAX_QUOTES, Answer, build_quotes
 from mgqa.embedding import Embedder, load_embedder
 from mgqa.focus import Focus, TermStats, passage_terms
 from mgqa.records import Document
@@ -238,7 +238,13 @@ class KnowledgeBase:
                 return False, f"answerability < {model.threshold:.2f} whatever the answer check"
             x[answerability.CHECK] = check(sentence)
             if x[answerability.CHECK] < answerability.CHECK_FLOOR and answerability.put_as_question(question):
-                return False, f"answer check {x[answerability.CHECK]:.2f} < {answerability.CHECK_FLOOR}"
+                # sure the first quote doesn't answer: refused unless the check reads another of the top passages
+                # as answering
+                others = [self.documents[p.chunk.doc_id].text[slice(*p.best)] for p in passages[:MAX_QUOTES]]
+                best = max(reads([o for o in others if o != sentence]) or [0.0])
+                if best < disagreement.STATES:
+                    return False, (f"answer check {x[answerability.CHECK]:.2f} < {answerability.CHECK_FLOOR}, "
+                                   f"{best:.2f} at best for the next passages")
             if settled:
                 return True, f"answerability >= {model.threshold:.2f} whatever the answer check"
         p = model.probability(x)
