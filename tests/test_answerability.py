@@ -116,3 +116,13 @@ def test_a_later_passage_the_check_reads_as_answering_keeps_the_answer(real_kb, 
 
     monkeypatch.setattr(real_kb, "_reads", reads)
     assert real_kb.ask("How much magnesium should I take for nerve pain?").status == "answered"
+
+
+@pytest.mark.model
+def test_the_check_is_read_for_a_settled_answer_only_when_the_floor_can_refuse_it(real_kb, monkeypatch):
+    read = []
+    monkeypatch.setattr(AnswerabilityModel, "settled_without_check", lambda self, x: True)
+    monkeypatch.setattr(real_kb, "_reads", lambda question: lambda sentences: read.extend(sentences) or
+                        [0.9] * len(sentences))
+    assert real_kb.ask("magnesium nerve pain").status == "answered" and read == []  # a keyword query: no floor
+    assert real_kb.ask("How much magnesium should I take for nerve pain?").status == "answered" and read

@@ -234,10 +234,12 @@ class KnowledgeBase:
         check = None if reads is None else (lambda one: float(reads([one])[0]))
         if check is not None and sentence is not None:
             settled = model.settled_without_check(x)
-            if settled is False:  # the other features refuse whatever the check would say: skip its encoder run
-                return False, f"answerability < {model.threshold:.2f} whatever the answer check"
+            asked = answerability.put_as_question(question)  # only a question can fall under the check's floor
+            if settled is False or (settled and not asked):  # the check can't change the verdict: skip its run
+                verdict = ">=" if settled else "<"
+                return settled, f"answerability {verdict} {model.threshold:.2f} whatever the answer check"
             x[answerability.CHECK] = check(sentence)
-            if x[answerability.CHECK] < answerability.CHECK_FLOOR and answerability.put_as_question(question):
+            if x[answerability.CHECK] < answerability.CHECK_FLOOR and asked:
                 # sure the first quote doesn't answer: refused unless the check reads another of the top passages
                 # as answering
                 others = [self.documents[p.chunk.doc_id].text[slice(*p.best)] for p in passages[:MAX_QUOTES]]
