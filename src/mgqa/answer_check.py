@@ -20,6 +20,7 @@ from mgqa import layer
 
 MODEL_PATH = Path(__file__).with_name("answer_check_model.npz")
 HEADS = ("answers",)
+ANSWERS = 0.5  # at or above this, the check reads a sentence as answering the question
 SEPARATOR = " [SEP] "  # the tokenizer reads it as its separator token
 MAX_QUESTION_CHARS = 300  # a long question still leaves the sentence room in the encoder's 256 word pieces
 

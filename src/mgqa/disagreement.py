@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from mgqa import text as textlib
 from mgqa.answer import MAX_QUOTES, Claim, Disagreement, Quote, build_quotes
+from mgqa.answer_check import ANSWERS
 from mgqa.records import Document
 from mgqa.retrieval import Passage
 from mgqa.sources import LABELS
@@ -42,9 +43,9 @@ _DENIAL = re.compile(r"\b(?:no (?:good |strong |reliable )?evidence|(?:is|are|wa
                      r"little (?:or no )?evidence|negligible|myth)\b", re.I)
 
 
-# the answer check over sentences: how likely each one answers the question (answer_check.AnswerCheck.scores)
+# the answer check over sentences: how likely each one answers the question (the knowledge base's `_reads`, which
+# reads each sentence once a question); a figure is a side's claim only in a sentence it reads as answering
 Reader = Callable[[Sequence[str]], Sequence[float]]
-STATES = 0.5  # a figure is a side's claim only in a sentence the answer check reads as answering at least this well
 SENTENCES_READ = 2  # of one quote, when its figure is about to be said as a side
 
 
@@ -84,23 +85,11 @@ def asked(question: str) -> tuple[str, set[str]] | None:
     return None
 
 
-class _Memo:
-    """The answer check's reading of each sentence, asked once per answer (None: no check, every figure counts)."""
-
-    def __init__(self, reads: Reader | None) -> None:
-        self.reads, self.seen = reads, {}
-
-    def scores(self, sentences: Sequence[str]) -> list[float] | None:
-        if self.reads is None:
-            return None
-        new = [s for s in dict.fromkeys(sentences) if s not in self.seen]
-        if new:
-            self.seen.update(zip(new, (float(v) for v in self.reads(new))))
-        return [self.seen[s] for s in sentences]
-
-    def accepted(self, sentences: Sequence[str]) -> list[bool]:
-        scores = self.scores(sentences)
-        return [True] * len(sentences) if scores is None else [v >= STATES for v in scores]
+def _accepted(reads: Reader | None, sentences: Sequence[str]) -> list[bool]:
+    """Which sentences the answer check reads as answering (every one, without a check)."""
+    if reads is None:
+        return [True] * len(sentences)
+    return [float(v) >= ANSWERS for v in reads(sentences)] if sentences else []
 
 
 def _stating(texts: Sequence[str], units: set[str]) -> list[tuple[str, _Figure]]:
@@ -108,7 +97,8 @@ def _stating(texts: Sequence[str], units: set[str]) -> list[tuple[str, _Figure]]
     return [(t, found[0]) for t in texts if (found := figures(t, units))]
 
 
-def _claims(quotes: Sequence[Quote], units: set[str], memo: _Memo, verify: bool = False) -> list[_Figure | None]:
+def _claims(quotes: Sequence[Quote], units: set[str], reads: Reader | None,
+            verify: bool = False) -> list[_Figure | None]:
     """Each quote's figure for the asked quantity: from its highlight, else from the first sentence of the passage
     that states one. With `verify`, only from a sentence the answer check reads as answering the question (a
     label's "1,000 mg" example is not a safe daily amount)."""
@@ -118,7 +108,7 @@ def _claims(quotes: Sequence[Quote], units: set[str], memo: _Memo, verify: bool 
     at = [0] * len(options)  # each quote's sentence under consideration
     while verify:  # each round, the check reads every quote's next sentence at once; most need one round
         pending = [i for i, option in enumerate(options) if at[i] < len(option)]
-        verdicts = memo.accepted([options[i][at[i]][0] for i in pending])
+        verdicts = _accepted(reads, [options[i][at[i]][0] for i in pending])
         rejected = [i for i, ok in zip(pending, verdicts) if not ok]
         for i in rejected:
             at[i] += 1
@@ -141,27 +131,25 @@ def _yes_no_dispute(question: str, sides: list[tuple[int, Quote]]) -> list[Disag
     return []
 
 
-def find(question: str, quotes: list[Quote], reads: Reader | None = None, memo: _Memo | None = None
-         ) -> list[Disagreement]:
+def find(question: str, quotes: list[Quote], reads: Reader | None = None) -> list[Disagreement]:
     """Disagreements among the quotes: documents stating different figures for the asked quantity, or, for a
     yes/no question, one document denying what another states. `reads`: the answer check over sentences; a
     dispute the figures or wordings show is said only with the sides the check reads as answering (it runs only
     then: most answers show no dispute)."""
-    memo = memo or _Memo(reads)
     wanted = asked(question)
     if wanted:
         name, units = wanted
-        found = _figure_dispute(name, quotes, _claims(quotes, units, memo))
-        if found and memo.reads is not None:
-            found = _figure_dispute(name, quotes, _claims(quotes, units, memo, verify=True))
+        found = _figure_dispute(name, quotes, _claims(quotes, units, reads))
+        if found and reads is not None:
+            found = _figure_dispute(name, quotes, _claims(quotes, units, reads, verify=True))
         if found:
             return found
     if _YES_NO.search(question) and len({q.doc_id for q in quotes}) > 1:
         sides = list(enumerate(quotes))
         found = _yes_no_dispute(question, sides)
-        if found and memo.reads is not None:  # only quotes whose answering sentence answers take a side
-            found = _yes_no_dispute(question, [s for s, ok in zip(sides, memo.accepted([q.highlight for q in quotes]))
-                                               if ok])
+        if found and reads is not None:  # only quotes whose answering sentence answers take a side
+            answers = _accepted(reads, [q.highlight for q in quotes])
+            found = _yes_no_dispute(question, [side for side, ok in zip(sides, answers) if ok])
         return found
     return []
 
@@ -176,30 +164,29 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
     every quote (in place of the weakest quote), and with a public-health or clinic source in place of a seller
     on a dose or medicine question; then the disagreements among them. `reads`: the answer check over sentences;
     with it, a figure is a side only in a sentence the check reads as answering the question."""
-    memo = _Memo(reads)
     if not quotes or limit < 2:  # one quote can't show two sides
-        return quotes, find(question, quotes, memo=memo) if quotes else []
+        return quotes, find(question, quotes, reads) if quotes else []
     wanted = asked(question)
     quoted = {q.doc_id for q in quotes}
-    if wanted and not find(question, quotes, memo=memo):  # the quotes don't already disagree: find the other side
-        values = {(f.low, f.high) for f in _claims(quotes, wanted[1], memo) if f is not None}
+    if wanted and not find(question, quotes, reads):  # the quotes don't already disagree: find the other side
+        values = {(f.low, f.high) for f in _claims(quotes, wanted[1], reads) if f is not None}
         candidates = [(p, option[0][0]) for p in answering if p.chunk.doc_id not in quoted
                       and (option := _stating([documents[p.chunk.doc_id].text[slice(*p.best)]], wanted[1]))
                       and (option[0][1].low, option[0][1].high) not in values]
         for passage, sentence in candidates[:OTHER_SIDES]:
-            if memo.accepted([sentence])[0]:
-                quotes = _in_place_of_weakest(quotes, passage, documents, wanted[1], memo, limit)
+            if _accepted(reads, [sentence])[0]:
+                quotes = _in_place_of_weakest(quotes, passage, documents, wanted[1], limit)
                 break
     if strong and not any(q.publisher_type in ("public_health", "clinic") for q in quotes):
         for passage in answering:
             if documents[passage.chunk.doc_id].publisher_type in ("public_health", "clinic"):
-                quotes = _in_place_of_weakest(quotes, passage, documents, set(), memo, limit)
+                quotes = _in_place_of_weakest(quotes, passage, documents, set(), limit)
                 break
-    return quotes, find(question, quotes, memo=memo)
+    return quotes, find(question, quotes, reads)
 
 
 def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: Mapping[str, Document],
-                         units: set[str], memo: _Memo, limit: int = MAX_QUOTES) -> list[Quote]:
+                         units: set[str], limit: int = MAX_QUOTES) -> list[Quote]:
     added = build_quotes([passage], documents, limit=1)
     if not added:
         return quotes
@@ -207,7 +194,7 @@ def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: Mappi
         return quotes + added
     # the last quote that states no figure, or repeats another's figure; else the last one
     seen, weakest = set(), len(quotes) - 1
-    claims = _claims(quotes, units, memo) if units else [None] * len(quotes)
+    claims = _claims(quotes, units, None) if units else [None] * len(quotes)
     for index, (quote, figure) in enumerate(zip(quotes, claims)):
         key = (figure.low, figure.high) if figure else None
         if index and (key is None or key in seen) and quote.publisher_type != "public_health":

@@ -231,20 +231,19 @@ class KnowledgeBase:
         `reads`: the answer check over sentences (`_reads`)."""
         model = self.answerability
         x, sentence = answerability.features_and_sentence(question, focus, passages, self.documents, self.terms)
-        check = None if reads is None else (lambda one: float(reads([one])[0]))
-        if check is not None and sentence is not None:
+        if reads is not None and sentence is not None:
             settled = model.settled_without_check(x)
             asked = answerability.put_as_question(question)  # only a question can fall under the check's floor
             if settled is False or (settled and not asked):  # the check can't change the verdict: skip its run
                 verdict = ">=" if settled else "<"
                 return settled, f"answerability {verdict} {model.threshold:.2f} whatever the answer check"
-            x[answerability.CHECK] = check(sentence)
+            x[answerability.CHECK] = reads([sentence])[0]
             if x[answerability.CHECK] < answerability.CHECK_FLOOR and asked:
                 # sure the first quote doesn't answer: refused unless the check reads another of the top passages
                 # as answering
                 others = [self.documents[p.chunk.doc_id].text[slice(*p.best)] for p in passages[:MAX_QUOTES]]
                 best = max(reads([o for o in others if o != sentence]) or [0.0])
-                if best < disagreement.STATES:
+                if best < answer_check.ANSWERS:
                     return False, (f"answer check {x[answerability.CHECK]:.2f} < {answerability.CHECK_FLOOR}, "
                                    f"{best:.2f} at best for the next passages")
             if settled:
