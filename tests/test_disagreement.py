@@ -8,7 +8,9 @@ import pytest
 
 from fakes import FakeEmbedder, write
 from mgqa import disagreement
+from mgqa.answer import Quote
 from mgqa.build import build
+from mgqa.focus import Focus, passage_terms
 from mgqa.kb import KnowledgeBase
 from mgqa.settings import Settings
 from mgqa.terminal import render
@@ -125,3 +127,23 @@ def test_a_figure_the_answer_check_rejects_is_no_side(library):
                                                reads=reads)
     assert [q.doc_id for q in kept] == ["shop", "agency"]
     assert {(c.doc_id, c.value) for c in found[0].claims} == {("shop", "400 to 800 mg"), ("agency", "350 mg")}
+
+
+def _quote(doc_id: str, title: str, sentence: str) -> Quote:
+    return Quote(text=sentence, highlight=sentence, doc_id=doc_id, title=title, section="", link="", score=1.0,
+                 promotional=False, start=0, end=len(sentence), highlight_start=0, highlight_end=len(sentence))
+
+
+def test_a_figure_about_another_subject_is_no_side_of_a_dispute():
+    """A magnesium page's daily amount is no side of a dispute about taurine's: a figure counts only in a sentence
+    that, under its page's title and headings, names what the question asks an amount of."""
+    question = "How much taurine should I take a day?"
+    (taurine_term,), (take,) = passage_terms("taurine"), passage_terms("take")
+    focus = Focus({taurine_term: 3.0, take: 0.4}, frozenset(), {}, False)
+    taurine = _quote("taurine", "Taurine and your nerves", "Most studies used 500 mg of taurine a day.")
+    magnesium = _quote("magnesium", "Magnesium for nerves", "General recommendation: 310-420mg daily for adults.")
+    assert disagreement.find(question, [taurine, magnesium])  # without the subject: a dispute, as it was before
+    assert disagreement.find(question, [taurine, magnesium], focus=focus) == []
+    label = _quote("label", "Taurine supplements: what the label says", "Up to 3,000 mg a day is considered safe.")
+    (found,) = disagreement.find(question, [taurine, label], focus=focus)  # the title names it: a side
+    assert {c.value for c in found.claims} == {"500 mg", "3,000 mg"}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from mgqa import text as textlib
 from mgqa.answer import MAX_QUOTES, Claim, Disagreement, Quote, build_quotes
 from mgqa.answer_check import ANSWERS
+from mgqa.focus import Focus, passage_terms
 from mgqa.records import Document
 from mgqa.retrieval import Passage
 from mgqa.sources import LABELS
@@ -97,12 +98,35 @@ def _stating(texts: Sequence[str], units: set[str]) -> list[tuple[str, _Figure]]
     return [(t, found[0]) for t in texts if (found := figures(t, units))]
 
 
+def _subject(question: str, focus: Focus) -> frozenset[str]:
+    """What the question asks an amount of: its medicines, nutrients and conditions, else the rarest of its focus
+    terms that don't ask for the amount itself ("max", "how soon", "per day")."""
+    if focus.required:
+        return focus.required
+    spans = [m.group(0) for pattern, _, _ in _ASKS for m in pattern.finditer(question)]
+    asking = passage_terms(" ".join(spans + [m.group(0) for m in _NAMED_UNIT.finditer(question)]))
+    rest = {t: w for t, w in focus.weights.items() if t not in asking}
+    return frozenset({max(rest, key=rest.get)}) if rest else frozenset()
+
+
+def _about(about: tuple[Focus, frozenset[str]] | None, title: str | None, section: str, sentence: str) -> bool:
+    """Whether a sentence, under its page's title and headings, names what the question asks an amount of: B12's
+    daily need is not the 300 mg on a magnesium page (without a subject, every sentence is)."""
+    if about is None:
+        return True
+    focus, terms = about
+    named = passage_terms(title or "", section, sentence)
+    return all(focus.addressed(t, named) for t in terms)
+
+
 def _claims(quotes: Sequence[Quote], units: set[str], reads: Reader | None,
-            verify: bool = False) -> list[_Figure | None]:
+            verify: bool = False, about: tuple[Focus, frozenset[str]] | None = None) -> list[_Figure | None]:
     """Each quote's figure for the asked quantity: from its highlight, else from the first sentence of the passage
-    that states one. With `verify`, only from a sentence the answer check reads as answering the question (a
-    label's "1,000 mg" example is not a safe daily amount)."""
-    options = [_stating([q.highlight] + [q.text[a:b] for a, b in textlib.sentences(q.text)], units) for q in quotes]
+    that states one; with `about` (the question's focus and subject), only from a sentence about that subject. With
+    `verify`, only from a sentence the answer check reads as answering the question (a label's "1,000 mg" example
+    is not a safe daily amount)."""
+    options = [[(t, f) for t, f in _stating([q.highlight] + [q.text[a:b] for a, b in textlib.sentences(q.text)], units)
+                if _about(about, q.title, q.section, t)] for q in quotes]
     if verify:  # the check reads at most SENTENCES_READ of a quote: one that states a figure and doesn't answer
         options = [option[:SENTENCES_READ] for option in options]  # is seldom followed by one that does
     at = [0] * len(options)  # each quote's sentence under consideration
@@ -131,17 +155,20 @@ def _yes_no_dispute(question: str, sides: list[tuple[int, Quote]]) -> list[Disag
     return []
 
 
-def find(question: str, quotes: list[Quote], reads: Reader | None = None) -> list[Disagreement]:
+def find(question: str, quotes: list[Quote], reads: Reader | None = None, focus: Focus | None = None
+         ) -> list[Disagreement]:
     """Disagreements among the quotes: documents stating different figures for the asked quantity, or, for a
     yes/no question, one document denying what another states. `reads`: the answer check over sentences; a
     dispute the figures or wordings show is said only with the sides the check reads as answering (it runs only
-    then: most answers show no dispute)."""
+    then: most answers show no dispute). `focus`: what the question is about; a figure is a side only in a sentence
+    about the asked subject."""
     wanted = asked(question)
     if wanted:
         name, units = wanted
-        found = _figure_dispute(name, quotes, _claims(quotes, units, reads))
+        about = (focus, _subject(question, focus)) if focus is not None else None
+        found = _figure_dispute(name, quotes, _claims(quotes, units, reads, about=about))
         if found and reads is not None:
-            found = _figure_dispute(name, quotes, _claims(quotes, units, reads, verify=True))
+            found = _figure_dispute(name, quotes, _claims(quotes, units, reads, verify=True, about=about))
         if found:
             return found
     if _YES_NO.search(question) and len({q.doc_id for q in quotes}) > 1:
@@ -158,20 +185,23 @@ OTHER_SIDES = 3  # passages the answer check reads at most when looking for the 
 
 
 def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage], documents: Mapping[str, Document],
-                    strong: bool, limit: int = MAX_QUOTES, reads: Reader | None = None
+                    strong: bool, limit: int = MAX_QUOTES, reads: Reader | None = None, focus: Focus | None = None
                     ) -> tuple[list[Quote], list[Disagreement]]:
     """The quotes, with the other side brought in when a passage that answers states a different figure than
     every quote (in place of the weakest quote), and with a public-health or clinic source in place of a seller
     on a dose or medicine question; then the disagreements among them. `reads`: the answer check over sentences;
-    with it, a figure is a side only in a sentence the check reads as answering the question."""
+    with it, a figure is a side only in a sentence the check reads as answering the question; with `focus`, only in
+    a sentence about the asked subject."""
     if not quotes or limit < 2:  # one quote can't show two sides
-        return quotes, find(question, quotes, reads) if quotes else []
+        return quotes, find(question, quotes, reads, focus) if quotes else []
     wanted = asked(question)
     quoted = {q.doc_id for q in quotes}
-    if wanted and not find(question, quotes, reads):  # the quotes don't already disagree: find the other side
-        values = {(f.low, f.high) for f in _claims(quotes, wanted[1], reads) if f is not None}
+    if wanted and not find(question, quotes, reads, focus):  # the quotes don't already disagree: the other side
+        about = (focus, _subject(question, focus)) if focus is not None else None
+        values = {(f.low, f.high) for f in _claims(quotes, wanted[1], reads, about=about) if f is not None}
         candidates = [(p, option[0][0]) for p in answering if p.chunk.doc_id not in quoted
                       and (option := _stating([documents[p.chunk.doc_id].text[slice(*p.best)]], wanted[1]))
+                      and _about(about, documents[p.chunk.doc_id].title, " ".join(p.chunk.section), option[0][0])
                       and (option[0][1].low, option[0][1].high) not in values]
         for passage, sentence in candidates[:OTHER_SIDES]:
             if _accepted(reads, [sentence])[0]:
@@ -182,7 +212,7 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
             if documents[passage.chunk.doc_id].publisher_type in ("public_health", "clinic"):
                 quotes = _in_place_of_weakest(quotes, passage, documents, set(), limit)
                 break
-    return quotes, find(question, quotes, reads)
+    return quotes, find(question, quotes, reads, focus)
 
 
 def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: Mapping[str, Document],

@@ -179,7 +179,7 @@ class KnowledgeBase:
             quotes, found = [q for q in quotes if not safety.harmful_near_self_harm(q)], []
         else:
             quotes, found = disagreement.with_both_sides(cleaned, quotes, answering, self.documents, strong,
-                                                           self.top_k, reads)
+                                                           self.top_k, reads, focus)
         if assessment and assessment.grey:
             lines.append(safety.GREY_ZONE_LINE)
         if safety.asks_about_overdose(cleaned):
