@@ -35,6 +35,19 @@ def states_of(embedder, texts: list[str], batch: int = 64) -> list[np.ndarray]:
     return out
 
 
+def padded(batch: list[np.ndarray]):
+    """Texts' states as one zero-padded torch tensor [texts, tokens, dim], with the mask of real tokens."""
+    import torch
+
+    width = max(len(s) for s in batch)
+    x = torch.zeros(len(batch), width, batch[0].shape[1])
+    mask = torch.zeros(len(batch), width)
+    for i, s in enumerate(batch):
+        x[i, :len(s)] = torch.from_numpy(s)
+        mask[i, :len(s)] = 1
+    return x, mask
+
+
 class Trainer:
     """The last layer (tanh GELU, as numpy runs it) and a head of `heads` outputs, trained with torch."""
 
@@ -52,12 +65,7 @@ class Trainer:
     def pooled(self, batch: list[np.ndarray]):
         """Each text's vector from its states: the layer, mean pooling over its tokens, normalised."""
         torch = self.torch
-        width = max(len(s) for s in batch)
-        x = torch.zeros(len(batch), width, batch[0].shape[1])
-        mask = torch.zeros(len(batch), width)
-        for i, s in enumerate(batch):
-            x[i, :len(s)] = torch.from_numpy(s)
-            mask[i, :len(s)] = 1
+        x, mask = padded(batch)
         out = self.layer(x, attention_mask=(1.0 - mask[:, None, None, :]) * -1e9)
         x = out[0] if isinstance(out, tuple) else out
         pooled = (x * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
