@@ -89,10 +89,10 @@ def put_as_question(text: str) -> bool:
 def _states_amount_of(p: Passage, text: str, focus: Focus, units: set[str]) -> bool:
     """Whether a sentence of the passage states a figure in those units and names the question's subject (its
     medicines, nutrients and conditions, else its rarest focus term): kale's magnesium is not spinach's."""
-    subject = set(focus.required) or ({max(focus.weights, key=focus.weights.get)} if focus.weights else set())
+    subject = focus.subject()
     for a, b in p.chunk.sentences:
         sentence = text[a:b]
-        if disagreement.figures(sentence, units) and all(focus.addressed(t, passage_terms(sentence)) for t in subject):
+        if disagreement.figures(sentence, units) and focus.names_all(subject, passage_terms(sentence)):
             return True
     return False
 

@@ -98,29 +98,27 @@ def _stating(texts: Sequence[str], units: set[str]) -> list[tuple[str, _Figure]]
     return [(t, found[0]) for t in texts if (found := figures(t, units))]
 
 
-def _subject(question: str, focus: Focus) -> frozenset[str]:
-    """What the question asks an amount of: its medicines, nutrients and conditions, else the rarest of its focus
-    terms that don't ask for the amount itself ("max", "how soon", "per day")."""
-    if focus.required:
-        return focus.required
+About = tuple[Focus, frozenset[str]]  # a question's focus and what it asks an amount of
+
+
+def _about_of(question: str, focus: Focus | None) -> About | None:
+    """The focus with the question's subject: its medicines, nutrients and conditions, else the rarest of its
+    focus terms that don't ask for the amount itself ("max", "how soon", "per day")."""
+    if focus is None:
+        return None
     spans = [m.group(0) for pattern, _, _ in _ASKS for m in pattern.finditer(question)]
     asking = passage_terms(" ".join(spans + [m.group(0) for m in _NAMED_UNIT.finditer(question)]))
-    rest = {t: w for t, w in focus.weights.items() if t not in asking}
-    return frozenset({max(rest, key=rest.get)}) if rest else frozenset()
+    return focus, focus.subject(asking)
 
 
-def _about(about: tuple[Focus, frozenset[str]] | None, title: str | None, section: str, sentence: str) -> bool:
+def _about(about: About | None, title: str | None, section: str, sentence: str) -> bool:
     """Whether a sentence, under its page's title and headings, names what the question asks an amount of: B12's
     daily need is not the 300 mg on a magnesium page (without a subject, every sentence is)."""
-    if about is None:
-        return True
-    focus, terms = about
-    named = passage_terms(title or "", section, sentence)
-    return all(focus.addressed(t, named) for t in terms)
+    return about is None or about[0].names_all(about[1], passage_terms(title or "", section, sentence))
 
 
 def _claims(quotes: Sequence[Quote], units: set[str], reads: Reader | None,
-            verify: bool = False, about: tuple[Focus, frozenset[str]] | None = None) -> list[_Figure | None]:
+            verify: bool = False, about: About | None = None) -> list[_Figure | None]:
     """Each quote's figure for the asked quantity: from its highlight, else from the first sentence of the passage
     that states one; with `about` (the question's focus and subject), only from a sentence about that subject. With
     `verify`, only from a sentence the answer check reads as answering the question (a label's "1,000 mg" example
@@ -162,10 +160,13 @@ def find(question: str, quotes: list[Quote], reads: Reader | None = None, focus:
     dispute the figures or wordings show is said only with the sides the check reads as answering (it runs only
     then: most answers show no dispute). `focus`: what the question is about; a figure is a side only in a sentence
     about the asked subject."""
+    return _find(question, quotes, reads, _about_of(question, focus))
+
+
+def _find(question: str, quotes: list[Quote], reads: Reader | None, about: About | None) -> list[Disagreement]:
     wanted = asked(question)
     if wanted:
         name, units = wanted
-        about = (focus, _subject(question, focus)) if focus is not None else None
         found = _figure_dispute(name, quotes, _claims(quotes, units, reads, about=about))
         if found and reads is not None:
             found = _figure_dispute(name, quotes, _claims(quotes, units, reads, verify=True, about=about))
@@ -192,12 +193,12 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
     on a dose or medicine question; then the disagreements among them. `reads`: the answer check over sentences;
     with it, a figure is a side only in a sentence the check reads as answering the question; with `focus`, only in
     a sentence about the asked subject."""
+    about = _about_of(question, focus)
     if not quotes or limit < 2:  # one quote can't show two sides
-        return quotes, find(question, quotes, reads, focus) if quotes else []
+        return quotes, _find(question, quotes, reads, about) if quotes else []
     wanted = asked(question)
     quoted = {q.doc_id for q in quotes}
-    if wanted and not find(question, quotes, reads, focus):  # the quotes don't already disagree: the other side
-        about = (focus, _subject(question, focus)) if focus is not None else None
+    if wanted and not _find(question, quotes, reads, about):  # the quotes don't already disagree: the other side
         values = {(f.low, f.high) for f in _claims(quotes, wanted[1], reads, about=about) if f is not None}
         candidates = [(p, option[0][0]) for p in answering if p.chunk.doc_id not in quoted
                       and (option := _stating([documents[p.chunk.doc_id].text[slice(*p.best)]], wanted[1]))
@@ -212,7 +213,7 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
             if documents[passage.chunk.doc_id].publisher_type in ("public_health", "clinic"):
                 quotes = _in_place_of_weakest(quotes, passage, documents, set(), limit)
                 break
-    return quotes, find(question, quotes, reads, focus)
+    return quotes, _find(question, quotes, reads, about)
 
 
 def _in_place_of_weakest(quotes: list[Quote], passage: Passage, documents: Mapping[str, Document],

@@ -50,6 +50,17 @@ class Focus:
     def addressed(self, term: str, passage_terms: Set[str]) -> bool:
         return term in passage_terms or bool(self.alternatives.get(term, frozenset()) & passage_terms)
 
+    def subject(self, asking: Set[str] = frozenset()) -> frozenset[str]:
+        """What an amount asked for is an amount of: the question's medicines, nutrients and conditions, else its
+        rarest focus term outside `asking` (the terms that ask for the amount itself: "max", "how soon")."""
+        if self.required:
+            return self.required
+        rest = {t: w for t, w in self.weights.items() if t not in asking}
+        return frozenset({max(rest, key=rest.get)}) if rest else frozenset()
+
+    def names_all(self, terms: Set[str], passage_terms: Set[str]) -> bool:
+        return all(self.addressed(t, passage_terms) for t in terms)
+
 
 class TermStats:
     """How many passages hold each term: rarer terms say more about what a question is after."""
