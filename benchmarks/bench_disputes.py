@@ -43,8 +43,10 @@ def main() -> None:
     args = parser.parse_args()
     checked = disagreement.with_both_sides
 
-    def unchecked(*positional, **named):  # the sides as before: no answer check
-        named.pop("reads", None)
+    def unchecked(*positional, **named):  # the sides as before: no answer check (the question's subject kept)
+        named["reads"] = None
+        if len(positional) > 7:
+            named["focus"] = positional[7]
         return checked(*positional[:6], **named)
 
     ways = {"with": checked, "without": unchecked}

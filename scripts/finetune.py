@@ -1,8 +1,9 @@
-"""Fine-tuning a copy of the bundled model's last layer with logistic heads (mgqa.layer.LayerModel), with torch.
+"""Fine-tuning a copy of the bundled model's last layer or last few layers with logistic heads
+(mgqa.layer.LayerModel), with torch.
 
-Shared by scripts/train_triage.py and scripts/train_answer_check.py. The encoder's first five layers stay frozen:
-each text's states going into the last layer are computed once, by the path `mgqa ask` uses, and only the copy
-of the last layer and the heads learn.
+Shared by scripts/train_triage.py, scripts/train_answer_check.py and scripts/train_query_adapter.py. The
+encoder's first layers stay frozen: each text's states going into the copied layers are computed once, by the
+path `mgqa ask` uses, and only the copies and the heads learn.
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ from mgqa import layer  # noqa: E402
 from mgqa.embedding import model_path  # noqa: E402
 from mgqa.settings import Settings  # noqa: E402
 
-LAST_LAYER = 5  # MiniLM-L6's sixth and last transformer layer
+LAYERS = 6  # MiniLM-L6's transformer layers
 
 
-def states_of(embedder, texts: list[str], batch: int = 64) -> list[np.ndarray]:
-    """Each text's states going into the last layer, in batches of similar length."""
+def states_of(embedder, texts: list[str], batch: int = 64, layers: int = 1) -> list[np.ndarray]:
+    """Each text's states going into the last `layers` layers, in batches of similar length."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out: list[np.ndarray] = [np.zeros(0)] * len(texts)
     for start in range(0, len(order), batch):
         rows = order[start:start + batch]
-        for row, state in zip(rows, embedder.encode_states([texts[i] for i in rows])[1]):
+        for row, state in zip(rows, embedder.layer_states([texts[i] for i in rows], layers)):
             out[row] = state
     return out
 
@@ -49,25 +50,28 @@ def padded(batch: list[np.ndarray]):
 
 
 class Trainer:
-    """The last layer (tanh GELU, as numpy runs it) and a head of `heads` outputs, trained with torch."""
+    """The last `depth` layers (tanh GELU, as numpy runs them) and a head of `heads` outputs, trained with torch."""
 
-    def __init__(self, seed: int, heads: int) -> None:
+    def __init__(self, seed: int, heads: int, depth: int = 1) -> None:
         import torch
         from transformers import AutoModel
 
         torch.manual_seed(seed)
         base = AutoModel.from_pretrained(model_path(Settings().model), attn_implementation="eager")
-        self.layer = copy.deepcopy(base.encoder.layer[LAST_LAYER]).train()
-        self.layer.intermediate.intermediate_act_fn = torch.nn.GELU(approximate="tanh")
+        self.layers = torch.nn.ModuleList(copy.deepcopy(base.encoder.layer[k]).train()
+                                          for k in range(LAYERS - depth, LAYERS))
+        for one in self.layers:
+            one.intermediate.intermediate_act_fn = torch.nn.GELU(approximate="tanh")
         self.head = torch.nn.Linear(base.config.hidden_size, heads)
         self.torch = torch
 
     def pooled(self, batch: list[np.ndarray]):
-        """Each text's vector from its states: the layer, mean pooling over its tokens, normalised."""
+        """Each text's vector from its states: the layers, mean pooling over its tokens, normalised."""
         torch = self.torch
         x, mask = padded(batch)
-        out = self.layer(x, attention_mask=(1.0 - mask[:, None, None, :]) * -1e9)
-        x = out[0] if isinstance(out, tuple) else out
+        for one in self.layers:
+            out = one(x, attention_mask=(1.0 - mask[:, None, None, :]) * -1e9)
+            x = out[0] if isinstance(out, tuple) else out
         pooled = (x * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
         return torch.nn.functional.normalize(pooled, dim=1)
 
@@ -76,7 +80,7 @@ class Trainer:
 
     def optimiser(self, lr: float):
         """AdamW; the head, new and small, learns 600x faster than the pretrained layer."""
-        return self.torch.optim.AdamW([{"params": self.layer.parameters(), "lr": lr},
+        return self.torch.optim.AdamW([{"params": self.layers.parameters(), "lr": lr},
                                        {"params": self.head.parameters(), "lr": lr * 600}], weight_decay=0.01)
 
     def fit_epoch(self, states: list[np.ndarray], labels: np.ndarray, optimiser, loss, rng) -> float:
@@ -96,8 +100,9 @@ class Trainer:
 
     def model(self, cls: type[layer.LayerModel], model_id: str, digest: str, heads: Sequence[str]):
         """The trained weights as the shipped model holds them (float16 round trip included)."""
-        prefix = {f"{name}.{part}" for name in layer.LAYER_WEIGHTS + layer.LAYER_NORMS for part in ("weight", "bias")}
-        weights = {name: value.detach().numpy() for name, value in self.layer.state_dict().items() if name in prefix}
+        names = {f"{name}.{part}" for name in layer.LAYER_WEIGHTS + layer.LAYER_NORMS for part in ("weight", "bias")}
+        weights = {layer.weight_name(k, len(self.layers), name): value.detach().numpy()
+                   for k, one in enumerate(self.layers) for name, value in one.state_dict().items() if name in names}
         weights["head.weight"] = self.head.weight.detach().numpy()
         weights["head.bias"] = self.head.bias.detach().numpy()
         weights = {name: value.astype(np.float16).astype(np.float32) for name, value in weights.items()}

@@ -117,11 +117,12 @@ def auc(p: np.ndarray, y: np.ndarray) -> float:
                  / (len(pos) * len(neg)))
 
 
-def train(states: list[np.ndarray], y: np.ndarray, epochs: int, lr: float, seed: int, check=None):
+def train(states: list[np.ndarray], y: np.ndarray, epochs: int, lr: float, seed: int, check=None,
+          depth: int = answer_check.DEPTH):
     """Train for `epochs`; `check(model)` is called after each epoch (for the held-out curve)."""
     import torch
 
-    trainer = Trainer(seed, len(answer_check.HEADS))
+    trainer = Trainer(seed, len(answer_check.HEADS), depth)
     labels = y[:, None].astype(np.float32)
     loss = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([(1 - y.mean()) / y.mean()], dtype=torch.float32))
     optimiser = trainer.optimiser(lr)
@@ -143,6 +144,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8, help="at most; the best held-out epoch count is kept")
     parser.add_argument("--lr", type=float, default=5e-5, help="learning rate of the layer (the head's is 600x)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--depth", type=int, default=answer_check.DEPTH, help="how many of the encoder's last "
+                        "layers the check copies and fine-tunes")
     parser.add_argument("--leave-out", metavar="DOC", help="train without this document's pairs (and without the "
                         "seed's question set when DOC is the seed) for exactly --epochs epochs (give the shipped "
                         "model's): a model that never saw those questions, for scripts/train_answerability.py to "
@@ -154,13 +157,13 @@ def main() -> None:
     seeds = {path.name for path in (ROOT / "seeds").iterdir() if path.suffix in SUPPORTED}
     sentences = document_sentences(args.library, args.nfcorpus, {p["doc"] for p in pairs} | seeds)
     rows = examples(embedder, pairs, sentences, args.leave_out)
-    states = states_of(embedder, [answer_check.pair_text(q, s) for q, s, _, _ in rows])
+    states = states_of(embedder, [answer_check.pair_text(q, s) for q, s, _, _ in rows], layers=args.depth)
     y = np.array([r[2] for r in rows])
     held = np.array([int(hashlib.sha256(r[3].encode()).hexdigest(), 16) % HELD_OUT == 0 for r in rows])
     print(f"{len(rows)} pairs ({y.mean():.2f} answering), {held.sum()} held out", file=sys.stderr, flush=True)
 
     if args.leave_out:  # the shipped model's recipe without those questions: no epochs to pick
-        trainer, _ = train(states, y, args.epochs, args.lr, args.seed)
+        trainer, _ = train(states, y, args.epochs, args.lr, args.seed, depth=args.depth)
         trainer.model(answer_check.AnswerCheck, embedder.model_id, f"without {args.leave_out}, {args.epochs} "
                       "epochs", answer_check.HEADS).save(args.out)
         print(json.dumps({"pairs": len(rows), "epochs": args.epochs, "wrote": shown(args.out)}, indent=1))
@@ -172,11 +175,13 @@ def main() -> None:
         return auc(model.numpy_probabilities(held_states)[:, 0], y[held])
 
     _, curve = train([s for s, h in zip(states, held) if not h], y[~held], args.epochs, args.lr, args.seed,
-                     held_auc)
+                     held_auc, args.depth)
     epochs = int(np.argmax(curve)) + 1
-    trainer, _ = train(states, y, epochs, args.lr, args.seed)
+    print(f"epochs picked: {epochs}", file=sys.stderr, flush=True)
+    trainer, _ = train(states, y, epochs, args.lr, args.seed, depth=args.depth)
     digest = hashlib.sha256(PAIRS.read_bytes()).hexdigest()[:12]
-    model = trainer.model(answer_check.AnswerCheck, embedder.model_id, f"answer_pairs {digest}, {epochs} epochs",
+    model = trainer.model(answer_check.AnswerCheck, embedder.model_id, f"answer_pairs {digest}, {epochs} epochs, "
+                          f"{args.depth} layers",
                           answer_check.HEADS)
     model.save(args.out)
     print(json.dumps({"pairs": len(rows), "epochs": epochs, "held_out_auc": [round(a, 3) for a in curve],

@@ -101,7 +101,7 @@ def fit(rows: list[tuple[str, int]], states, own: np.ndarray, sentences: Sentenc
     """rows: (document, answering sentence) per question; states and own: the questions' states and vectors."""
     trainer = Trainer(seed, 1)  # its head is not used
     torch = trainer.torch
-    optimiser = torch.optim.AdamW(trainer.layer.parameters(), lr=5e-5, weight_decay=0.01)
+    optimiser = torch.optim.AdamW(trainer.layers.parameters(), lr=5e-5, weight_decay=0.01)
     rng = np.random.default_rng(seed)
     for _ in range(epochs):
         order = rng.permutation(len(rows))

@@ -34,7 +34,7 @@ def test_no_sentences_cost_no_encoder_run():
     from mgqa.embedding import DEFAULT_MODEL
 
     class NoCalls:
-        def encode_states(self, texts):
+        def layer_states(self, texts, layers):
             raise AssertionError("encoded")
 
     assert len(answer_check.load_for(DEFAULT_MODEL).scores(NoCalls(), "magnesium?", [])) == 0

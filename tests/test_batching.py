@@ -22,7 +22,7 @@ class Held:
 
     def __getattr__(self, name: str):
         found = getattr(self.inner, name)
-        if name not in ("encode", "encode_states"):
+        if name not in ("encode", "encode_states", "layer_states"):
             return found
 
         def held(*args, **kwargs):
@@ -33,13 +33,17 @@ class Held:
         return held
 
 
-def ask_together(batcher: MicroBatcher, questions: list[str], states: bool = False) -> list[object]:
+def ask_together(batcher: MicroBatcher, questions: list[str], states: bool = False, layers: dict | None = None
+                 ) -> list[object]:
     """The first question, then the rest while the model is busy with it (as in a crowd); what each caller got.
-    The batcher's embedder must be a Held."""
+    The batcher's embedder must be a Held. `layers`: texts asked for their states into that many last layers."""
     results: list[object] = [None] * len(questions)
 
     def one(n: int) -> None:
         try:
+            if layers and questions[n] in layers:
+                results[n] = batcher.layer_states([questions[n]], layers[questions[n]])
+                return
             call = batcher.encode_states if states else batcher.encode
             results[n] = call([questions[n]])
         except Exception as err:  # noqa: BLE001 - the test looks at what each caller got
@@ -119,6 +123,11 @@ class StatesEmbedder(FakeEmbedder):
     def encode_states(self, texts):
         return self.encode(texts), [np.full((len(text.split()), 2), len(text), np.float32) for text in texts]
 
+    def layer_states(self, texts, layers):
+        self.calls += 1
+        self.deep = getattr(self, "deep", 0) + 1
+        return [np.full((len(text.split()), 2), 100 * layers + len(text), np.float32) for text in texts]
+
 
 def test_the_triage_states_are_pooled_too_and_each_question_gets_its_own():
     # with the triage on, the app's asks come as encode_states: they must still share model calls
@@ -142,3 +151,21 @@ def test_pooled_texts_of_very_different_lengths_run_apart_and_each_gets_its_own(
         np.testing.assert_allclose(vectors, FakeEmbedder().encode([text]), rtol=1e-6)
         assert states[0].shape == (len(text.split()), 2) and states[0][0, 0] == len(text)
     assert inner.calls == 3  # the first alone; then the short questions together, and the pair on its own
+
+
+def test_answer_check_pairs_share_a_run_of_their_own_and_each_gets_its_own_states():
+    # the check's pairs ask for the states going into the last two layers: a run that stops there, never the
+    # questions' run (which must give vectors), and pairs asked together share it
+    inner = StatesEmbedder()
+    batcher = MicroBatcher(Held(inner))
+    pairs = [f"{q} [SEP] Magnesium may ease nerve pain." for q in QUESTIONS[:3]]
+    asked = QUESTIONS[:4] + pairs + QUESTIONS[4:6]
+    results = ask_together(batcher, asked, states=True, layers=dict.fromkeys(pairs, 2))
+    for text, got in zip(asked, results, strict=True):
+        if text in pairs:
+            assert len(got) == 1 and got[0].shape == (len(text.split()), 2) and got[0][0, 0] == 200 + len(text)
+        else:
+            vectors, states = got
+            np.testing.assert_allclose(vectors, FakeEmbedder().encode([text]), rtol=1e-6)
+            assert states[0][0, 0] == len(text)
+    assert inner.deep == 1  # the three pairs in one run

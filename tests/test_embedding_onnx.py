@@ -171,3 +171,16 @@ def test_both_paths_give_the_triage_the_same_states(onnx_embedder, real_embedder
     for mine, theirs, text in zip(fast, slow, texts, strict=True):
         assert mine.shape == theirs.shape == (len(onnx_embedder._tokenizer.encode(text).ids), 384)
         assert np.allclose(mine, theirs, atol=1e-4)
+
+
+@pytest.mark.model
+def test_both_paths_give_the_answer_check_the_states_into_its_two_layers(onnx_embedder, real_embedder):
+    # the answer check copies the last two layers: a run asked for their input alone must give what torch gives
+    # there, and not the last layer's input (which would silently feed the check the wrong states)
+    texts = ["what dose of magnesium for cramps [SEP] Most adults take 200-350mg daily.", VARIED[1]]
+    fast, slow = onnx_embedder.layer_states(texts, 2), real_embedder.layer_states(texts, 2)
+    last = onnx_embedder.layer_states(texts, 1)
+    for mine, theirs, one_later in zip(fast, slow, last, strict=True):
+        assert mine.shape == theirs.shape == one_later.shape
+        assert np.allclose(mine, theirs, atol=1e-4)
+        assert not np.allclose(mine, one_later, atol=1e-2)

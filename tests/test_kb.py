@@ -163,6 +163,9 @@ class _StatesEmbedder(FakeEmbedder):
 
         return self.encode(texts), [np.zeros((3, self.dimension), np.float32) for _ in texts]
 
+    def layer_states(self, texts, layers):
+        return self.encode_states(texts)[1]
+
 
 class _StubTriage:
     """A triage that reads every message the same way: calm on self-harm, or not."""

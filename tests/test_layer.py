@@ -40,10 +40,10 @@ def test_numpy_runs_the_layer_as_torch_does(shipped, real_embedder):
     torch = pytest.importorskip("torch")
     model, _ = shipped
     torch_layer = _torch_layer(torch, model)
-    _, states = real_embedder.encode_states(["my dad is grey and sweaty, clutching his chest", "magnesium"])
+    states = real_embedder.layer_states(["my dad is grey and sweaty, clutching his chest", "magnesium"],
+                                        model.depth)
     for state in states:
-        out = torch_layer(torch.from_numpy(state)[None])
-        out = (out[0] if isinstance(out, tuple) else out)[0].mean(0)
+        out = torch_layer(torch.from_numpy(state)[None])[0].mean(0)
         expected = torch.nn.functional.normalize(out, dim=0).detach().numpy()
         assert np.allclose(model.vector(state), expected, atol=1e-5)
     probabilities = model.probabilities(states)
@@ -51,16 +51,29 @@ def test_numpy_runs_the_layer_as_torch_does(shipped, real_embedder):
 
 
 def _torch_layer(torch, model: layer.LayerModel):
+    """The encoder's own last `model.depth` layers in torch, loaded with the model's weights: [1, tokens, dim] in,
+    the states they give out."""
     from transformers import AutoModel
 
     from mgqa.embedding import model_path
 
     base = AutoModel.from_pretrained(model_path(model.model_id), attn_implementation="eager")
-    copied = copy.deepcopy(base.encoder.layer[5]).eval()
-    copied.intermediate.intermediate_act_fn = torch.nn.GELU(approximate="tanh")
-    copied.load_state_dict({name: torch.from_numpy(value) for name, value in model.weights.items()
-                            if not name.startswith("head.")})
-    return copied
+    stack = []
+    for k in range(model.depth):
+        copied = copy.deepcopy(base.encoder.layer[6 - model.depth + k]).eval()
+        copied.intermediate.intermediate_act_fn = torch.nn.GELU(approximate="tanh")
+        own = {name: torch.from_numpy(model.weights[layer.weight_name(k, model.depth, name)])
+               for name in copied.state_dict()}
+        copied.load_state_dict(own)
+        stack.append(copied)
+
+    def run(x):
+        for one in stack:
+            out = one(x)
+            x = out[0] if isinstance(out, tuple) else out
+        return x
+
+    return run
 
 
 def test_onnxruntime_runs_the_layer_as_numpy_does(shipped, tmp_path):
@@ -116,8 +129,7 @@ def test_numpy_runs_the_query_adapter_as_torch_does(real_embedder):
     model = query_adapter.load_for(DEFAULT_MODEL)
     torch_layer = _torch_layer(torch, model)
     own, states = real_embedder.encode_states(["how long til alpha lipoic acid kicks in"])
-    out = torch_layer(torch.from_numpy(states[0])[None])
-    out = (out[0] if isinstance(out, tuple) else out)[0].mean(0)
+    out = torch_layer(torch.from_numpy(states[0])[None])[0].mean(0)
     expected = torch.nn.functional.normalize(out, dim=0).detach().numpy()
     assert np.allclose(model.vector(states[0]), expected, atol=1e-5)
     assert 0.5 < float(model.vector(states[0]) @ own[0]) < 0.9999  # moved, but still near the model's own

@@ -36,7 +36,7 @@ class MicroBatcher:
         self.wait = wait
         self.max_batch = max_batch
         self.calls = 0  # model calls made for pooled requests: lets a test see that questions were pooled
-        self._pending: queue.Queue[tuple[list[str], Future]] = queue.Queue()
+        self._pending: queue.Queue[tuple[list[str], int, Future]] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._starting = threading.Lock()
         self._crowd = False  # whether the last model call pooled more than one request
@@ -62,10 +62,19 @@ class MicroBatcher:
             return self.embedder.encode_states(texts)
         return self._pooled(texts)
 
-    def _pooled(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    def layer_states(self, texts: Sequence[str], layers: int) -> list[np.ndarray]:
+        """States going into the last `layers` layers (the answer check's pairs), pooled like `encode`: texts
+        asking for the same states share a model run that stops there."""
+        if not texts or len(texts) >= DIRECT_FROM:
+            return self.embedder.layer_states(texts, layers)
+        return self._pooled(texts, layers)[1]
+
+    def _pooled(self, texts: Sequence[str], layers: int = 0) -> tuple[np.ndarray | None, list[np.ndarray] | None]:
+        """Join the next model call; `layers` 0 asks for vectors (and the last layer's states when the model
+        gives them), a number for only the states going into that many last layers."""
         self._start()
         done: Future = Future()
-        self._pending.put((list(texts), done))
+        self._pending.put((list(texts), layers, done))
         return done.result()
 
     def _start(self) -> None:
@@ -85,13 +94,14 @@ class MicroBatcher:
             except queue.Empty:
                 pass
             self._crowd = len(batch) > 1
-            self._encode(batch)
+            for layers in sorted({request[1] for request in batch}):
+                self._encode([(texts, done) for texts, kind, done in batch if kind == layers], layers)
 
-    def _encode(self, batch: list[tuple[list[str], Future]]) -> None:
+    def _encode(self, batch: list[tuple[list[str], Future]], layers: int) -> None:
         texts = [text for request, _ in batch for text in request]
         self.calls += 1
         try:
-            vectors, states = self._by_length(texts)
+            vectors, states = self._by_length(texts, layers)
         except BaseException as err:  # every waiting question gets the error, the worker lives on
             for _, done in batch:
                 done.set_exception(err)
@@ -99,14 +109,16 @@ class MicroBatcher:
         first = 0
         for request, done in batch:
             end = first + len(request)
-            done.set_result((vectors[first:end], states[first:end] if states is not None else None))
+            done.set_result((vectors[first:end] if vectors is not None else None,
+                             states[first:end] if states is not None else None))
             first = end
 
-    def _by_length(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    def _by_length(self, texts: list[str], layers: int = 0) -> tuple[np.ndarray | None, list[np.ndarray] | None]:
         """One model run per group of texts of similar length: a run pads every text to its longest, so a
         question pooled with an answer check's question-and-sentence pair would cost as much as the pair (a dozen
         questions with four pairs: 117 ms in one run, 57 ms in two). With the states when the model gives them:
-        one run serves retrieval and the fine-tuned layers alike."""
+        one run serves retrieval and the fine-tuned layers alike; `layers` > 0: only the states going into that
+        many last layers, no vectors."""
         import numpy as np
 
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -115,16 +127,19 @@ class MicroBatcher:
             if len(texts[i]) > LENGTH_SPREAD * max(len(texts[groups[-1][0]]), SHORT_TEXT):
                 groups.append([])
             groups[-1].append(i)
-        with_states = hasattr(self.embedder, "encode_states")
-        vectors = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        with_states = layers > 0 or hasattr(self.embedder, "encode_states")
+        vectors = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32) if not layers else None
         states: list[np.ndarray] | None = [np.zeros(0)] * len(texts) if with_states else None
         for group in groups:
             chunk = [texts[i] for i in group]
-            if with_states:
+            if layers:
+                found, found_states = None, self.embedder.layer_states(chunk, layers)
+            elif with_states:
                 found, found_states = self.embedder.encode_states(chunk)
-                for i, state in zip(group, found_states):
-                    states[i] = state
             else:
-                found = self.embedder.encode(chunk)
-            vectors[group] = found
+                found, found_states = self.embedder.encode(chunk), ()
+            for i, state in zip(group, found_states):
+                states[i] = state
+            if vectors is not None:
+                vectors[group] = found
         return vectors, states

@@ -115,17 +115,21 @@ class SentenceTransformerEmbedder:
     def encode_states(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         """The vectors of a few texts and each text's states going into the encoder's last layer
         ([tokens, dim]), as the fast path gives them (the triage reads them)."""
+        return self.encode(texts), self.layer_states(texts, 1)
+
+    def layer_states(self, texts: Sequence[str], layers: int) -> list[np.ndarray]:
+        """Each text's states going into the encoder's last `layers` layers ([tokens, dim]), as the fast path
+        gives them (the answer check reads the last two's)."""
         import torch
 
-        vectors = self.encode(texts)
         if not texts:
-            return vectors, []
+            return []
         transformer = self.model[0]
         features = transformer.preprocess(list(texts))
         with torch.no_grad():
-            hidden = transformer.auto_model(**features, output_hidden_states=True).hidden_states[-2]
+            hidden = transformer.auto_model(**features, output_hidden_states=True).hidden_states[-1 - layers]
         lengths = features["attention_mask"].sum(1).tolist()
-        return vectors, [hidden[row, :n].numpy() for row, n in enumerate(lengths)]
+        return [hidden[row, :n].numpy() for row, n in enumerate(lengths)]
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -64,7 +64,8 @@ class KnowledgeBase:
     def _fine_tuned(self, load_for, path: Path) -> layer.LayerModel | None:
         """A shipped fine-tuned layer for this embedder (None if it was trained on another model, or the embedder
         can't give the states it reads); on the fast path its layer runs on onnxruntime too."""
-        model = load_for(self.embedder.model_id) if hasattr(self.embedder, "encode_states") else None
+        reads_states = hasattr(self.embedder, "encode_states") and hasattr(self.embedder, "layer_states")
+        model = load_for(self.embedder.model_id) if reads_states else None
         if model is not None and getattr(self.embedder, "cache", None):
             from mgqa import layer_onnx
 

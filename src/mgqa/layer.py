@@ -1,10 +1,12 @@
-"""A fine-tuned copy of the encoder's last transformer layer with logistic heads, run in numpy.
+"""A fine-tuned copy of the encoder's last transformer layer (or last few) with logistic heads, run in numpy.
 
 The bundled MiniLM has six transformer layers. Its ONNX export also hands out the states going into the
 sixth, so a model that needs to read a text differently from retrieval (the triage: "took 20 pills an hour
-ago" against "years ago"; the answer check: does this sentence answer that question) runs its own fine-tuned
-copy of that one layer on states the encoder computed anyway, then mean-pools and normalises like the encoder
-does and scores its heads. Trained by scripts/finetune.py's Trainer; numpy here is the reference that the
+ago" against "years ago"; the query adapter) runs its own fine-tuned copy of that one layer on states the
+encoder computed anyway, then mean-pools and normalises like the encoder does and scores its heads. The answer
+check (does this sentence answer that question) copies the last two layers, on the states going into the fifth:
+its pairs are encoded for it alone, and a run that stops before the fifth layer costs four layers, not six.
+Trained by scripts/finetune.py's Trainer; numpy here is the reference that the
 torch training and the onnxruntime graph (layer_onnx.py) are checked against.
 """
 
@@ -22,6 +24,22 @@ LAYER_WEIGHTS = ("attention.self.query", "attention.self.key", "attention.self.v
                  "intermediate.dense", "output.dense")
 LAYER_NORMS = ("attention.output.LayerNorm", "output.LayerNorm")
 ATTENTION_HEADS = 12
+
+
+def weight_name(k: int, depth: int, name: str) -> str:
+    """How a model of `depth` copied layers names layer k's parameter `name`: one layer's as the encoder names
+    them under encoder.layer.N (the triage's and the adapter's files), several under layer0., layer1., ..."""
+    return name if depth == 1 else f"layer{k}.{name}"
+
+
+def depth_of(weights: dict) -> int:
+    """How many layers the weights copy (0 when they hold none)."""
+    if "attention.self.query.weight" in weights:
+        return 1
+    k = 0
+    while f"layer{k}.attention.self.query.weight" in weights:
+        k += 1
+    return k
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
@@ -42,6 +60,7 @@ class LayerModel:
     def __init__(self, weights: dict[str, np.ndarray], thresholds: dict[str, float], model_id: str,
                  trained_on: str = "", heads: Sequence[str] = ()) -> None:
         self.weights = {name: np.asarray(value, dtype=np.float32) for name, value in weights.items()}
+        self.depth = depth_of(self.weights)
         # the products' matrices laid out once as the products read them
         self._dense = {name[:-7]: (np.ascontiguousarray(value.T), self.weights[f"{name[:-7]}.bias"])
                        for name, value in self.weights.items()
@@ -53,14 +72,21 @@ class LayerModel:
         self.trained_on = trained_on
 
     def vector(self, states: np.ndarray) -> np.ndarray:
-        """One text's pooled vector from its states going into the last layer ([tokens, dim], no padding)."""
-        w = self.weights
+        """One text's pooled vector from its states going into the copied layers ([tokens, dim], no padding)."""
         x = np.asarray(states, dtype=np.float32)
+        for k in range(self.depth):
+            x = self._layer(x, lambda name, k=k: weight_name(k, self.depth, name))
+        pooled = x.mean(0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def _layer(self, x: np.ndarray, named: Callable[[str], str]) -> np.ndarray:
+        """One transformer layer on [tokens, dim]; `named` gives its parameters' names."""
+        w = self.weights
         n, dim = x.shape
         size = dim // ATTENTION_HEADS
 
         def dense(name: str, value: np.ndarray) -> np.ndarray:
-            matrix, bias = self._dense[name]
+            matrix, bias = self._dense[named(name)]
             return value @ matrix + bias
 
         q, k, v = (dense(f"attention.self.{part}", x).reshape(n, ATTENTION_HEADS, size).transpose(1, 0, 2)
@@ -69,12 +95,10 @@ class LayerModel:
         scores = np.exp(scores - scores.max(-1, keepdims=True))
         context = (scores / scores.sum(-1, keepdims=True)) @ v
         context = context.transpose(1, 0, 2).reshape(n, dim)
-        x = layer_norm(x + dense("attention.output.dense", context), w["attention.output.LayerNorm.weight"],
-                       w["attention.output.LayerNorm.bias"])
-        x = layer_norm(x + dense("output.dense", gelu(dense("intermediate.dense", x))), w["output.LayerNorm.weight"],
-                       w["output.LayerNorm.bias"])
-        pooled = x.mean(0)
-        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        x = layer_norm(x + dense("attention.output.dense", context), w[named("attention.output.LayerNorm.weight")],
+                       w[named("attention.output.LayerNorm.bias")])
+        return layer_norm(x + dense("output.dense", gelu(dense("intermediate.dense", x))),
+                          w[named("output.LayerNorm.weight")], w[named("output.LayerNorm.bias")])
 
     def probabilities(self, states: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
         """Each head's probability for each text (through onnxruntime when layer_onnx attached a runner)."""
@@ -115,11 +139,12 @@ def load_for(cls: type[LayerModel], path: Path, model_id: str, heads: Sequence[s
         model = cls.load(path, heads)
     except (OSError, ValueError, KeyError):
         return None
-    needed = {f"{name}.{part}" for name in LAYER_WEIGHTS + LAYER_NORMS for part in ("weight", "bias")}
+    needed = {weight_name(k, model.depth, f"{name}.{part}") for k in range(model.depth)
+              for name in LAYER_WEIGHTS + LAYER_NORMS for part in ("weight", "bias")}
     head = model.weights.get("head.weight")
     heads_whole = head is None if not heads else head is not None and head.shape[0] == len(heads)
-    if model.model_id != model_id or not needed <= model.weights.keys() or model.heads != tuple(heads) \
-            or not heads_whole:
+    if model.model_id != model_id or not model.depth or not needed <= model.weights.keys() \
+            or model.heads != tuple(heads) or not heads_whole:
         return None
     return model
 

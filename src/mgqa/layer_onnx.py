@@ -20,7 +20,7 @@ from mgqa import layer
 
 log = logging.getLogger(__name__)
 
-GRAPH_VERSION = 1  # bump when build() changes what it writes
+GRAPH_VERSION = 2  # bump when build() changes what it writes
 
 
 def cached_path(model_file: Path, cache: Path) -> Path:
@@ -30,13 +30,13 @@ def cached_path(model_file: Path, cache: Path) -> Path:
 
 
 def build(model: layer.LayerModel, target: Path) -> None:
-    """Write the layer, pooling, normalisation and heads of `model` as one graph: states [tokens, dim] in,
+    """Write the layers, pooling, normalisation and heads of `model` as one graph: states [tokens, dim] in,
     probabilities [1, heads] out; a model without heads (the query adapter) gives its vector [1, dim]."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     w = model.weights
-    dim = w["attention.output.dense.weight"].shape[0]
+    dim = w[layer.weight_name(0, model.depth, "attention.output.dense.weight")].shape[0]
     size = dim // layer.ATTENTION_HEADS
     nodes, inits = [], []
 
@@ -61,20 +61,30 @@ def build(model: layer.LayerModel, target: Path) -> None:
         return node("LayerNormalization", [x, const(f"{name}.weight", w[f"{name}.weight"]),
                                            const(f"{name}.bias", w[f"{name}.bias"])], axis=-1, epsilon=1e-12)
 
-    q = heads(dense("attention.self.query", "states"), [1, 0, 2])
-    k = heads(dense("attention.self.key", "states"), [1, 2, 0])
-    v = heads(dense("attention.self.value", "states"), [1, 0, 2])
-    scores = node("Mul", [node("MatMul", [q, k]), const("scale", np.float32(1 / np.sqrt(size)))])
-    context = node("MatMul", [node("Softmax", [scores], axis=-1), v])
-    context = node("Reshape", [node("Transpose", [context], perm=[1, 0, 2]), const("flat", np.array([-1, dim]))])
-    x = norm(node("Add", ["states", dense("attention.output.dense", context)]), "attention.output.LayerNorm")
-    h = dense("intermediate.dense", x)
-    cube = node("Mul", [node("Mul", [h, h]), h])
-    inner = node("Mul", [node("Add", [h, node("Mul", [cube, const("c1", np.float32(0.044715))])]),
-                         const("c2", np.float32(0.7978845608028654))])
-    gelu = node("Mul", [node("Mul", [h, const("half", np.float32(0.5))]),
-                        node("Add", [node("Tanh", [inner]), const("one", np.float32(1.0))])])
-    x = norm(node("Add", [x, dense("output.dense", gelu)]), "output.LayerNorm")
+    def one_layer(x: str, k: int) -> str:
+        def named(name: str) -> str:
+            return layer.weight_name(k, model.depth, name)
+
+        q = heads(dense(named("attention.self.query"), x), [1, 0, 2])
+        key = heads(dense(named("attention.self.key"), x), [1, 2, 0])
+        v = heads(dense(named("attention.self.value"), x), [1, 0, 2])
+        scores = node("Mul", [node("MatMul", [q, key]), const(f"scale_{k}", np.float32(1 / np.sqrt(size)))])
+        context = node("MatMul", [node("Softmax", [scores], axis=-1), v])
+        context = node("Reshape", [node("Transpose", [context], perm=[1, 0, 2]),
+                                   const(f"flat_{k}", np.array([-1, dim]))])
+        x = norm(node("Add", [x, dense(named("attention.output.dense"), context)]),
+                 named("attention.output.LayerNorm"))
+        h = dense(named("intermediate.dense"), x)
+        cube = node("Mul", [node("Mul", [h, h]), h])
+        inner = node("Mul", [node("Add", [h, node("Mul", [cube, const(f"c1_{k}", np.float32(0.044715))])]),
+                             const(f"c2_{k}", np.float32(0.7978845608028654))])
+        gelu = node("Mul", [node("Mul", [h, const(f"half_{k}", np.float32(0.5))]),
+                            node("Add", [node("Tanh", [inner]), const(f"one_{k}", np.float32(1.0))])])
+        return norm(node("Add", [x, dense(named("output.dense"), gelu)]), named("output.LayerNorm"))
+
+    x = "states"
+    for k in range(model.depth):
+        x = one_layer(x, k)
     pooled = node("ReduceMean", [x], axes=[0], keepdims=1)
     unit = node("Div", [pooled, node("ReduceL2", [pooled], axes=[1], keepdims=1)])
     if model.heads:
@@ -127,7 +137,8 @@ def attach(model: layer.LayerModel, cache: Path, model_file: Path) -> bool:
         path = cached_path(model_file, cache)
         if not path.is_file():
             build(model, path)
-        runner = OnnxLayer(path, len(model.heads) or model.weights["output.dense.weight"].shape[0])
+        width = len(model.heads) or model.weights[layer.weight_name(0, model.depth, "output.dense.weight")].shape[0]
+        runner = OnnxLayer(path, width)
     except Exception as err:  # noqa: BLE001 - onnx and onnxruntime raise their own untyped errors; numpy still works
         log.warning("%s graph unavailable (%s); using numpy", model_file.stem, err)
         return False

@@ -25,11 +25,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 3  # bump when export() changes what it writes: older cached exports are then ignored
+EXPORT_VERSION = 4  # bump when export() changes what it writes: older cached exports are then ignored
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PARALLEL_FROM = 8  # batches in one encode call from which a build-sized job runs whole batches side by side
 GRAPH, WEIGHTS = "model.onnx", "model.onnx.data"  # the weights apart: onnxruntime maps them instead of parsing
-OUTPUTS = ("sentence_embedding", "last_layer_input")  # the second feeds the triage's own copy of the last layer
+# The vectors, then the states going into the last layer and into the last two: fine-tuned copies of those layers
+# read them (the triage and the query adapter one, the answer check two). A run asked for states only stops there.
+OUTPUTS = ("sentence_embedding", "last_layer_input", "last_two_layers_input")
+STATES = {1: OUTPUTS[1], 2: OUTPUTS[2]}  # how many last layers a fine-tuned model copies -> the states it reads
 
 
 class Unavailable(Exception):
@@ -130,8 +133,18 @@ class OnnxEmbedder:
         if not texts:
             return self.encode(texts), []
         encodings = self._tokenizer.encode_batch(list(texts))
-        vectors, states = self._run(self._session, encodings, OUTPUTS)
+        vectors, states = self._run(self._session, encodings, OUTPUTS[:2])
         return vectors, [states[row, :len(enc.ids)] for row, enc in enumerate(encodings)]
+
+    def layer_states(self, texts: Sequence[str], layers: int) -> list[np.ndarray]:
+        """Each text's states going into the encoder's last `layers` layers ([tokens, dim]); the run stops there
+        (onnxruntime computes only what the requested output needs), so the answer check's pairs cost four
+        layers of the six, not six."""
+        if not texts:
+            return []
+        encodings = self._tokenizer.encode_batch(list(texts))
+        (states,) = self._run(self._session, encodings, (STATES[layers],))
+        return [states[row, :len(enc.ids)] for row, enc in enumerate(encodings)]
 
     @staticmethod
     def _run(session, encodings: list, outputs: Sequence[str] = OUTPUTS[:1]) -> list[np.ndarray]:
@@ -233,7 +246,8 @@ def _trace(model_dir: Path, folder: Path) -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(wrapped, example, str(traced), input_names=list(INPUTS),
                           output_names=list(OUTPUTS), opset_version=17, dynamo=False,
-                          dynamic_axes={**axes, OUTPUTS[0]: {0: "batch"}, OUTPUTS[1]: {0: "batch", 1: "tokens"}})
+                          dynamic_axes={**axes, OUTPUTS[0]: {0: "batch"},
+                                        **{name: {0: "batch", 1: "tokens"} for name in OUTPUTS[1:]}})
         expected = [output.numpy() for output in wrapped(*example)]
     onnx.save_model(onnx.load_model(str(traced)), str(folder / GRAPH), save_as_external_data=True,
                     all_tensors_to_one_file=True, location=WEIGHTS, size_threshold=1024)
@@ -248,7 +262,7 @@ def _check(onnx_file: Path, feeds: dict, expected: list[np.ndarray]) -> None:
 
     got = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"]).run(list(OUTPUTS), feeds)
     # unit vectors to 1e-5; the states (values up to ~10) to the same relative precision
-    for mine, theirs, atol in zip(got, expected, (1e-5, 1e-4), strict=True):
+    for mine, theirs, atol in zip(got, expected, (1e-5, 1e-4, 1e-4), strict=True):
         if mine.shape != theirs.shape or not np.allclose(mine, theirs, atol=atol):
             raise Unavailable("the ONNX export does not reproduce the model's vectors")
 
@@ -269,7 +283,7 @@ def _Pooled(model):  # noqa: N802 - builds a torch module class, which only exis
             tokens = out.last_hidden_state
             weights = attention_mask.unsqueeze(-1).to(tokens.dtype)
             mean = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2, dim=1), out.hidden_states[-2]
+            return torch.nn.functional.normalize(mean, p=2, dim=1), out.hidden_states[-2], out.hidden_states[-3]
 
     return Pooled()
 
