@@ -181,7 +181,7 @@ def main() -> None:
     trainer, _ = train(states, y, epochs, args.lr, args.seed, depth=args.depth)
     digest = hashlib.sha256(PAIRS.read_bytes()).hexdigest()[:12]
     model = trainer.model(answer_check.AnswerCheck, embedder.model_id, f"answer_pairs {digest}, {epochs} epochs, "
-                          f"{args.depth} layers",
+                          f"depth {args.depth}",
                           answer_check.HEADS)
     model.save(args.out)
     print(json.dumps({"pairs": len(rows), "epochs": epochs, "held_out_auc": [round(a, 3) for a in curve],

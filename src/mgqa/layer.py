@@ -2,12 +2,12 @@
 
 The bundled MiniLM has six transformer layers. Its ONNX export also hands out the states going into the
 sixth, so a model that needs to read a text differently from retrieval (the triage: "took 20 pills an hour
-ago" against "years ago"; the query adapter) runs its own fine-tuned copy of that one layer on states the
-encoder computed anyway, then mean-pools and normalises like the encoder does and scores its heads. The answer
-check (does this sentence answer that question) copies the last two layers, on the states going into the fifth:
-its pairs are encoded for it alone, and a run that stops before the fifth layer costs four layers, not six.
-Trained by scripts/finetune.py's Trainer; numpy here is the reference that the
-torch training and the onnxruntime graph (layer_onnx.py) are checked against.
+ago" against "years ago"; the query adapter; the answer check: does this sentence answer that question) runs its
+own fine-tuned copy of that one layer on states the encoder computed anyway, then mean-pools and normalises like
+the encoder does and scores its heads. A model may copy the last few layers instead (`depth`, read from its
+weights' names); the export also gives the states going into the last two. Trained by scripts/finetune.py's
+Trainer; numpy here is the reference that the torch training and the onnxruntime graph (layer_onnx.py) are
+checked against.
 """
 
 from __future__ import annotations
