@@ -2,6 +2,12 @@
 
     .venv/bin/python benchmarks/bench_layer_cost.py [--rounds 5] [--layer triage|answer_check|adapter]
 
+Each question is asked with the layer and without it back to back, the order swapped every round, and a
+question's time is its median over the rounds; the figures are the sums over all questions of those medians
+(per question) and, as before, the median over rounds of the whole set's mean (by round). Timing one question
+both ways within a millisecond of each other keeps the machine's drift (other work, a busy minute) out of the
+ratio, which the by-round figure, sets asked seconds apart, does not.
+
 The triage reads states the question's embedding already computed: its own cost is one layer and, for a message
 of several sentences that scores in between, one extra encoder run for its clauses (the run without it embeds
 the question alone). The answer check costs one encoder run over the question and the sentence that would be
@@ -44,19 +50,31 @@ def main() -> None:
     heads, asked = getattr(kb, args.layer), questions()
     for text in asked[:20]:
         kb.ask(text)
-    timings = {"with": [], "without": []}
-    for _ in range(args.rounds):
-        for label, model in (("with", heads), ("without", None)):
-            setattr(kb, args.layer, model)
-            began = time.perf_counter()
-            for text in asked:
+    labels = {"with": heads, "without": None}
+    per_question = {label: [[] for _ in asked] for label in labels}
+    by_round = {label: [] for label in labels}
+    for round_ in range(args.rounds):
+        order = list(labels) if round_ % 2 == 0 else list(labels)[::-1]
+        spent = dict.fromkeys(labels, 0.0)
+        for n, text in enumerate(asked):
+            for label in order:
+                setattr(kb, args.layer, labels[label])
+                began = time.perf_counter()
                 kb.ask(text)
-            timings[label].append(1000 * (time.perf_counter() - began) / len(asked))
+                took = time.perf_counter() - began
+                per_question[label][n].append(took)
+                spent[label] += took
+        for label in labels:
+            by_round[label].append(1000 * spent[label] / len(asked))
     setattr(kb, args.layer, heads)
-    with_ms, without_ms = statistics.median(timings["with"]), statistics.median(timings["without"])
+    summed = {label: 1000 * sum(map(statistics.median, per_question[label])) / len(asked) for label in labels}
+    rounds = {label: statistics.median(by_round[label]) for label in labels}
     print(json.dumps({"layer": args.layer, "questions": len(asked), "rounds": args.rounds,
-                      "ask_ms_with": round(with_ms, 2), "ask_ms_without": round(without_ms, 2),
-                      "ratio": round(with_ms / without_ms, 3)}))
+                      "ask_ms_with": round(summed["with"], 2), "ask_ms_without": round(summed["without"], 2),
+                      "ratio": round(summed["with"] / summed["without"], 3),
+                      "by_round": {"ask_ms_with": round(rounds["with"], 2),
+                                   "ask_ms_without": round(rounds["without"], 2),
+                                   "ratio": round(rounds["with"] / rounds["without"], 3)}}))
 
 
 if __name__ == "__main__":
