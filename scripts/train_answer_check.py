@@ -144,6 +144,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8, help="at most; the best held-out epoch count is kept")
     parser.add_argument("--lr", type=float, default=5e-5, help="learning rate of the layer (the head's is 600x)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batches", default="".join(CHECK_BATCHES), help="the helper batches of the pairs to learn "
+                        "from, by letter (default: the shipped check's)")
     parser.add_argument("--depth", type=int, default=answer_check.DEPTH, help="how many of the encoder's last "
                         "layers the check copies and fine-tunes")
     parser.add_argument("--leave-out", metavar="DOC", help="train without this document's pairs (and without the "
@@ -153,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
 
     embedder = load_embedder(Settings())
-    pairs = [p for p in read(PAIRS) if p["id"].split("-")[0] in CHECK_BATCHES and p["doc"] != args.leave_out]
+    pairs = [p for p in read(PAIRS) if p["id"].split("-")[0] in tuple(args.batches) and p["doc"] != args.leave_out]
     seeds = {path.name for path in (ROOT / "seeds").iterdir() if path.suffix in SUPPORTED}
     sentences = document_sentences(args.library, args.nfcorpus, {p["doc"] for p in pairs} | seeds)
     rows = examples(embedder, pairs, sentences, args.leave_out)
