@@ -100,9 +100,9 @@ class Trainer:
 
     def model(self, cls: type[layer.LayerModel], model_id: str, digest: str, heads: Sequence[str]):
         """The trained weights as the shipped model holds them (float16 round trip included)."""
-        names = {f"{name}.{part}" for name in layer.LAYER_WEIGHTS + layer.LAYER_NORMS for part in ("weight", "bias")}
         weights = {layer.weight_name(k, len(self.layers), name): value.detach().numpy()
-                   for k, one in enumerate(self.layers) for name, value in one.state_dict().items() if name in names}
+                   for k, one in enumerate(self.layers) for name, value in one.state_dict().items()
+                   if name in layer.PARAMETERS}
         weights["head.weight"] = self.head.weight.detach().numpy()
         weights["head.bias"] = self.head.bias.detach().numpy()
         weights = {name: value.astype(np.float16).astype(np.float32) for name, value in weights.items()}

@@ -24,6 +24,8 @@ LAYER_WEIGHTS = ("attention.self.query", "attention.self.key", "attention.self.v
                  "intermediate.dense", "output.dense")
 LAYER_NORMS = ("attention.output.LayerNorm", "output.LayerNorm")
 ATTENTION_HEADS = 12
+# One layer's parameters, as the encoder names them under encoder.layer.N
+PARAMETERS = tuple(f"{name}.{part}" for name in LAYER_WEIGHTS + LAYER_NORMS for part in ("weight", "bias"))
 
 
 def weight_name(k: int, depth: int, name: str) -> str:
@@ -139,8 +141,7 @@ def load_for(cls: type[LayerModel], path: Path, model_id: str, heads: Sequence[s
         model = cls.load(path, heads)
     except (OSError, ValueError, KeyError):
         return None
-    needed = {weight_name(k, model.depth, f"{name}.{part}") for k in range(model.depth)
-              for name in LAYER_WEIGHTS + LAYER_NORMS for part in ("weight", "bias")}
+    needed = {weight_name(k, model.depth, name) for k in range(model.depth) for name in PARAMETERS}
     head = model.weights.get("head.weight")
     heads_whole = head is None if not heads else head is not None and head.shape[0] == len(heads)
     if model.model_id != model_id or not model.depth or not needed <= model.weights.keys() \

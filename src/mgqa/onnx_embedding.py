@@ -29,10 +29,9 @@ EXPORT_VERSION = 4  # bump when export() changes what it writes: older cached ex
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PARALLEL_FROM = 8  # batches in one encode call from which a build-sized job runs whole batches side by side
 GRAPH, WEIGHTS = "model.onnx", "model.onnx.data"  # the weights apart: onnxruntime maps them instead of parsing
-# The vectors, then the states going into the last layer and into the last two: fine-tuned copies of those layers
-# read them (the triage and the query adapter one, the answer check two). A run asked for states only stops there.
+# The vectors, then the states going into the last layer and into the last two (OUTPUTS[n]: the states a
+# fine-tuned copy of the last n layers reads; the shipped ones copy one). A run asked for states only stops there.
 OUTPUTS = ("sentence_embedding", "last_layer_input", "last_two_layers_input")
-STATES = {1: OUTPUTS[1], 2: OUTPUTS[2]}  # how many last layers a fine-tuned model copies -> the states it reads
 
 
 class Unavailable(Exception):
@@ -138,12 +137,12 @@ class OnnxEmbedder:
 
     def layer_states(self, texts: Sequence[str], layers: int) -> list[np.ndarray]:
         """Each text's states going into the encoder's last `layers` layers ([tokens, dim]); the run stops there
-        (onnxruntime computes only what the requested output needs), so the answer check's pairs cost four
-        layers of the six, not six."""
+        (onnxruntime computes only what the requested output needs), so the answer check's pairs skip the
+        layers its copy replaces and the pooled vector they never use."""
         if not texts:
             return []
         encodings = self._tokenizer.encode_batch(list(texts))
-        (states,) = self._run(self._session, encodings, (STATES[layers],))
+        (states,) = self._run(self._session, encodings, (OUTPUTS[layers],))
         return [states[row, :len(enc.ids)] for row, enc in enumerate(encodings)]
 
     @staticmethod
