@@ -48,6 +48,7 @@ CHECK_BATCHES = ("A", "B", "C", "D", "E")
 HELD_OUT = 5  # one document in five holds out its pairs while the epochs are picked
 NEIGHBOURS = 2  # a near miss's closest sentences of its own document, as more negatives
 SEED_NEIGHBOURS = 3
+QUESTION_NEGATIVES = 3  # an out-of-scope question of --questions with the sentences its first passages would quote
 
 
 def read(path: Path) -> list[dict]:
@@ -110,6 +111,31 @@ def examples(embedder, pairs: list[dict], sentences: dict[str, list[str]], leave
     return rows
 
 
+def question_rows(paths: list[Path], library: Path, sources: Path | None, embedder) -> list[tuple[str, str, int, str]]:
+    """Rows from question sets in `mgqa eval`'s format, asked of the library and the seed as the app asks them:
+    an in-scope question with its first verbatim answer; an out-of-scope near miss with the best sentences of
+    the three passages ranked first (what would be quoted). Questions written apart from any sentence."""
+    import tempfile
+
+    from mgqa.build import build_from_folders
+    from mgqa.kb import KnowledgeBase
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="mgqa-check-") as tmp:
+        settings = Settings.from_env(index_dir=Path(tmp) / "index")
+        build_from_folders((library, ROOT / "seeds"), Path(tmp) / "docs", settings, sources, embedder)
+        kb = KnowledgeBase.load(settings=settings, embedder=embedder)
+        for path in paths:
+            for case in evaluation.load_cases(path):
+                group = f"{path.name}:{case.id}"
+                if case.kind == "in_scope" and case.answers:
+                    rows.append((case.question, case.answers[0], 1, group))
+                elif case.kind == "out_of_scope":
+                    rows += [(case.question, kb.documents[p.chunk.doc_id].text[slice(*p.best)], 0, group)
+                             for p in kb.passages(case.question, k=QUESTION_NEGATIVES)]
+    return rows
+
+
 def auc(p: np.ndarray, y: np.ndarray) -> float:
     """The chance that an answering pair scores above a near miss (ties count half)."""
     pos, neg = p[y == 1], p[y == 0]
@@ -152,6 +178,10 @@ def main() -> None:
                         "seed's question set when DOC is the seed) for exactly --epochs epochs (give the shipped "
                         "model's): a model that never saw those questions, for scripts/train_answerability.py to "
                         "read them with")
+    parser.add_argument("--questions", type=Path, action="append", default=[], help="a question set (mgqa eval's "
+                        "format) asked of the library and the seed: its in-scope answers and out-of-scope quotes "
+                        "become pairs too (repeatable)")
+    parser.add_argument("--sources", type=Path, help="the library's sources.yaml, for --questions")
     args = parser.parse_args()
 
     embedder = load_embedder(Settings())
@@ -159,6 +189,8 @@ def main() -> None:
     seeds = {path.name for path in (ROOT / "seeds").iterdir() if path.suffix in SUPPORTED}
     sentences = document_sentences(args.library, args.nfcorpus, {p["doc"] for p in pairs} | seeds)
     rows = examples(embedder, pairs, sentences, args.leave_out)
+    if args.questions:
+        rows += question_rows(args.questions, args.library, args.sources, embedder)
     states = states_of(embedder, [answer_check.pair_text(q, s) for q, s, _, _ in rows], layers=args.depth)
     y = np.array([r[2] for r in rows])
     held = np.array([int(hashlib.sha256(r[3].encode()).hexdigest(), 16) % HELD_OUT == 0 for r in rows])
@@ -182,9 +214,9 @@ def main() -> None:
     print(f"epochs picked: {epochs}", file=sys.stderr, flush=True)
     trainer, _ = train(states, y, epochs, args.lr, args.seed, depth=args.depth)
     digest = hashlib.sha256(PAIRS.read_bytes()).hexdigest()[:12]
-    model = trainer.model(answer_check.AnswerCheck, embedder.model_id, f"answer_pairs {digest}, {epochs} epochs, "
-                          f"depth {args.depth}",
-                          answer_check.HEADS)
+    asked = "".join(f", {path.name}" for path in args.questions)
+    model = trainer.model(answer_check.AnswerCheck, embedder.model_id,
+                          f"answer_pairs {digest}{asked}, {epochs} epochs, depth {args.depth}", answer_check.HEADS)
     model.save(args.out)
     print(json.dumps({"pairs": len(rows), "epochs": epochs, "held_out_auc": [round(a, 3) for a in curve],
                       "wrote": shown(args.out)}, indent=1))
