@@ -144,6 +144,21 @@ def test_a_dose_for_another_subject_is_not_answered_with_the_magnesium_dose(real
                                                   if "gabapentin" not in q.text.lower())
 
 
+def test_a_dose_of_something_no_document_names_is_never_answered_with_a_figure(real_kb):
+    # no word list names benfotiamine or taurine supplements: rare words the collection never uses are subjects
+    from mgqa import safety
+
+    for question in ("benfotiamine how many mg a day", "what dose of acetyl carnitine is safe for nerve pain"):
+        answer = real_kb.ask(question)
+        assert not any(safety.names_a_dose(q.text) for q in answer.quotes), question
+
+
+def test_a_question_about_something_no_document_names_is_not_answered_with_a_near_passage(real_kb):
+    for question in ("is evening primrose oil good for nerve pain", "can taking pyridoxine cause neuropathy"):
+        assert real_kb.ask(question).status == "not_found", question
+    assert real_kb.ask("Which foods are rich in magnesium?").status == "answered"
+
+
 def test_the_table_marks_no_target_missed_on_a_kind_the_set_does_not_hold():
     result = {"counts": {"in_scope": 2, "out_of_scope": 1, "emergency": 0},
               "metrics": {"R@1": 1.0, "emergency_recall": 0.0, "false_alarms": 0}, "passed": True}

@@ -7,13 +7,15 @@ name many subjects: here the passage that would be quoted has to name what the q
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mgqa.lexical import stem, terms
+from mgqa.lexical import STOP_WORDS, stem, terms
+from mgqa.text import words
 from mgqa.vocabulary import HEALTH_TERMS, SYNONYMS
 
 # words that frame a question rather than name its subject ("is it safe to take ... every day")
@@ -36,6 +38,9 @@ class Focus:
     required: frozenset[str]  # health terms (medicines, conditions, nutrients): an answer must name them
     alternatives: dict[str, frozenset[str]]  # a lay term -> the clinical terms that also address it
     topic: bool  # one or two words, no question form: "magnesium", "lard", "fish oil"
+    # rare words no document uses, nor a word spelt or formed like them: what the question may be about that
+    # the collection never names ("benfotiamine", "gastroparesis")
+    unknown: tuple[str, ...] = ()
 
     def coverage(self, passage_terms: Set[str]) -> float:
         """Share of the question's weight a passage addresses (1.0 for a question with no focus term)."""
@@ -65,9 +70,12 @@ class Focus:
 class TermStats:
     """How many passages hold each term: rarer terms say more about what a question is after."""
 
-    def __init__(self, frequency: Mapping[str, int], size: int) -> None:
+    def __init__(self, frequency: Mapping[str, int], size: int, pieces: Callable[[str], int] | None = None) -> None:
         self.size = max(size, 1)
         self.frequency = frequency  # term -> passages that hold it (LexicalIndex.document_frequency)
+        self.pieces = pieces  # a word's word pieces in the encoder's vocabulary: rare words take several
+        self._rare: dict[str, bool] = {}  # word -> counted as unknown (questions share words)
+        self._sorted: list[str] | None = None  # the collection's terms in order, for "begins like"
 
     def idf(self, term: str) -> float:
         return math.log(1 + self.size / (1 + self.frequency.get(term, 0)))
@@ -81,7 +89,66 @@ class TermStats:
             for term in key_terms & set(asked):
                 alternatives[term] = alternatives.get(term, frozenset()) | frozenset(value_terms)
         topic = len(asked) <= 2 and not _QUESTION_FORM.search(question)
-        return Focus(weights, required, alternatives, topic)
+        return Focus(weights, required, alternatives, topic, self.unknown(question, alternatives))
+
+    def unknown(self, question: str, alternatives: Mapping[str, frozenset[str]] = {}) -> tuple[str, ...]:
+        """The question's rare words that no document uses: it may be about something the collection never
+        names, which the focus can't weigh (it only knows the collection's terms). Rare in general English: the
+        encoder's vocabulary holds common words whole, so a word of RARE_PIECES word pieces or more is rare. Not
+        counted: a word with a digit; a misspelling (one letter off a word the collection uses, or a stop word);
+        a form of a word the collection uses (a long shared beginning: "naturopath" when it says "naturopathic");
+        a lay word whose clinical synonym it uses."""
+        if self.pieces is None:
+            return ()
+        found = []
+        for word in dict.fromkeys(words(question)):
+            word = word.removesuffix("'s")
+            if word in STOP_WORDS or len(word) < 3 or any(c.isdigit() for c in word) or stem(word) in self.frequency:
+                continue
+            if alternatives.get(stem(word), frozenset()) & self.frequency.keys():
+                continue
+            rare = self._rare.get(word)
+            if rare is None:
+                # the spelling checks only for a rare word: a common one counts for nothing anyway
+                rare = self.pieces(word) >= RARE_PIECES and not self._near_spelling(word) and not self._formed(word)
+                if len(self._rare) >= _WORDS_KEPT:
+                    self._rare.clear()
+                self._rare[word] = rare
+            if rare:
+                found.append(word)
+        return tuple(found)
+
+    def _formed(self, word: str) -> bool:
+        """Whether a term of the collection begins like the word's stem, all but its last four letters (at
+        least five): another form of a word the collection uses."""
+        base = stem(word)
+        head = base[:max(5, len(base) - 4)]
+        if self._sorted is None:
+            self._sorted = sorted(self.frequency)
+        at = bisect.bisect_left(self._sorted, head)
+        return at < len(self._sorted) and self._sorted[at].startswith(head)
+
+    def _near_spelling(self, word: str) -> bool:
+        """Whether one deletion, insertion, swap or change of a letter makes a word the collection uses (or a
+        stop word): "nueropathy", "omeprazol", "brocoli" are misspellings, not new subjects. Only a word ending
+        like a suffix the stemmer strips is stemmed (most of the ~50 candidates a letter aren't)."""
+        known = self.frequency
+        return any(w in known or w in STOP_WORDS or (w[-1:] in _SUFFIX_ENDS and stem(w) in known)
+                   for w in _one_letter_off(word))
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_SUFFIX_ENDS = frozenset("sgdy")  # the last letters of the suffixes lexical.stem strips
+_WORDS_KEPT = 65536
+RARE_PIECES = 3  # word pieces from which a word is rare in general English ("benfotiamine" 4, "husband" 1)
+
+
+def _one_letter_off(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+            | {a + c + b for a, b in splits for c in _LETTERS})
 
 
 @lru_cache(maxsize=4096)

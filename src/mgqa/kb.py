@@ -56,7 +56,8 @@ class KnowledgeBase:
         self.answer_check = self._fine_tuned(answer_check.load_for, answer_check.MODEL_PATH)
         # a question's vector read for its answer (None: the model's own vector, as for any other model)
         self.adapter = self._fine_tuned(query_adapter.load_for, query_adapter.MODEL_PATH)
-        self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.live_rows))
+        self.terms = TermStats(self.retriever.lexical.document_frequency(), len(data.live_rows),
+                               embedder.count_tokens)
         self.titles = ranking.Titles({d: e.get("title") for d, e in data.manifest["documents"].items()}, embedder)
         # None for a model the scores weren't trained on: the rules alone decide (scripts/train_answerability.py)
         self.answerability = answerability.load_for(embedder.model_id)
@@ -171,7 +172,7 @@ class KnowledgeBase:
             return Answer(cleaned, "urgent", self._caution(quotes, strong), tuple(quotes), safety.EMERGENCY_NOTICE,
                           reason)
         lines: list[str] = [safety.SUPPORT_LINE] if support else []
-        quotes, missing_amount = safety.amounts_about_the_subject(cleaned, quotes)
+        quotes, missing_amount = safety.amounts_about_the_subject(cleaned, quotes, focus.unknown)
         missing += missing_amount
         asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes)) if quotes else []
         if asked:  # a price or a lab range the quotes don't state: not answered, however close they are
@@ -232,6 +233,13 @@ class KnowledgeBase:
         `reads`: the answer check over sentences (`_reads`)."""
         model = self.answerability
         x, sentence = answerability.features_and_sentence(question, focus, passages, self.documents, self.terms)
+        if reads is not None and sentence is not None and focus.unknown and not focus.topic:
+            # the question names a rare word no document uses: answered only if the check reads the quote as
+            # answering it anyway (a brand the documents speak of by its kind)
+            value = reads([sentence])[0]
+            if value < answer_check.ANSWERS:
+                return False, f"answer check {value:.2f} < {answer_check.ANSWERS} with {', '.join(focus.unknown)} " \
+                              "in no document"
         if reads is not None and sentence is not None:
             settled = model.settled_without_check(x)
             asked = answerability.put_as_question(question)  # only a question can fall under the check's floor

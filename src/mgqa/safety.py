@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAX_QUESTION_CHARS = 2000
@@ -229,10 +230,11 @@ def asks_about_overdose(question: str) -> bool:
     return bool(_OVERDOSE.search(question))
 
 
-def amounts_about_the_subject(question: str, quotes: list) -> tuple[list, list[str]]:
+def amounts_about_the_subject(question: str, quotes: list, unknown: Sequence[str] = ()) -> tuple[list, list[str]]:
     """For a question asking an amount (dose, limit, price) of a named health subject, keep only quotes that name
-    that subject: gabapentin's dose is not the magnesium dose in the next sentence. Returns (quotes, subjects no
-    kept quote names)."""
+    that subject: gabapentin's dose is not the magnesium dose in the next sentence. `unknown`: the question's rare
+    words no document uses (focus.TermStats.unknown), subjects too: no quote names them, so no figure answers an
+    amount of benfotiamine. Returns (quotes, subjects no kept quote names)."""
     from mgqa.lexical import stem
     from mgqa.text import words
     from mgqa.vocabulary import HEALTH_TERMS
@@ -240,6 +242,7 @@ def amounts_about_the_subject(question: str, quotes: list) -> tuple[list, list[s
     if not _AMOUNT_ASK.search(question):
         return quotes, []
     subjects = [w for w in dict.fromkeys(words(question)) if w in HEALTH_TERMS or w.rstrip("s") in HEALTH_TERMS]
+    subjects += [w for w in unknown if w not in subjects]
     if not subjects:
         return quotes, []
     kept = [q for q in quotes if all(stem(s) in {stem(w) for w in words(q.text)} for s in subjects)]

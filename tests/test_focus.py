@@ -1,0 +1,56 @@
+"""What a question is about: its focus terms, and the rare words of it no document uses."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from mgqa.focus import TermStats
+from mgqa.lexical import terms
+
+CORPUS = ("Magnesium supports nerve health and may ease neuropathy. Omeprazole can lower magnesium. "
+          "Tingling and numbness in the feet are common. Broccoli and spinach hold some magnesium. "
+          "A naturopathic doctor recommends it.")
+FREQUENCY = Counter(terms(CORPUS))
+
+
+def pieces(word: str) -> int:
+    """A stand-in for the encoder's word pieces: a short word is common (whole), a long one rare."""
+    return 1 if len(word) <= 7 else 4
+
+
+@pytest.fixture
+def stats() -> TermStats:
+    return TermStats(FREQUENCY, 5, pieces)
+
+
+def test_a_rare_word_no_document_uses_is_what_the_question_may_be_about(stats):
+    assert stats.focus("benfotiamine how many mg a day").unknown == ("benfotiamine",)
+    assert stats.focus("is acupuncture good for neuropathy").unknown == ("acupuncture",)
+
+
+def test_words_the_documents_use_and_common_words_are_not_unknown(stats):
+    assert stats.focus("does magnesium ease neuropathy").unknown == ()
+    assert stats.focus("my husband has tingling in his feet").unknown == ()  # "husband": not rare
+
+
+def test_a_misspelling_or_another_form_of_a_word_the_documents_use_is_not_unknown(stats):
+    for question in ("does nueropathy go away", "does omeprazol lower magnesium", "numbess in my feet",
+                     "can i eat brocoli for magnesium", "magnessium for nerves", "what does the naturopath say"):
+        assert stats.focus(question).unknown == (), question
+
+
+def test_figures_and_possessives_are_read_as_words(stats):
+    assert stats.focus("is 1800mg of magnesium with 2000iu of d3 too much").unknown == ()
+    assert stats.focus("my grandfather's benfotiamine").unknown == ("grandfather", "benfotiamine")
+
+
+def test_without_a_tokenizer_nothing_is_unknown():
+    assert TermStats(FREQUENCY, 5).focus("benfotiamine how many mg a day").unknown == ()
+
+
+@pytest.mark.model
+def test_the_encoder_vocabulary_tells_a_rare_word_from_a_common_one(real_kb):
+    assert real_kb.terms.focus("what is benfotiamine").unknown == ("benfotiamine",)
+    assert real_kb.terms.focus("can my husband take it").unknown == ()
