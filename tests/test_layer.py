@@ -79,10 +79,29 @@ def _torch_layer(torch, model: layer.LayerModel):
 def test_onnxruntime_runs_the_layer_as_numpy_does(shipped, tmp_path):
     model, path = shipped
     assert layer_onnx.attach(model, tmp_path, path) and model.runner is not None
-    assert list((tmp_path / "layers").glob("*.onnx")) == [layer_onnx.cached_path(path, tmp_path)]
+    assert list((tmp_path / "layers").glob("*.onnx")) == [layer_onnx.cached_path(path, tmp_path, model.INT8)]
     rng = np.random.default_rng(1)
     states = [rng.standard_normal((n, 384)).astype(np.float32) for n in (1, 5, 40)]
-    assert np.allclose(model.runner(states), model.numpy_probabilities(states), atol=1e-5)
+    tolerance = layer_onnx.QUANTIZED_ATOL if model.INT8 else 1e-5  # int8 weights: the triage's graph only
+    assert np.allclose(model.runner(states), model.numpy_probabilities(states), atol=tolerance)
+
+
+@pytest.mark.model
+def test_the_int8_triage_reads_real_messages_as_the_float_layer_does(tmp_path):
+    import json
+    from pathlib import Path
+
+    from mgqa.embedding import load_embedder
+    from mgqa.settings import Settings
+
+    model = triage.load_for(DEFAULT_MODEL)
+    assert model.INT8  # the answer check and the query adapter keep float weights
+    rows = Path(__file__).resolve().parents[1].joinpath("eval", "triage_dev.jsonl").read_text().splitlines()[:80]
+    messages = [json.loads(line)["text"] for line in rows]
+    _, states = load_embedder(Settings()).encode_states(messages)
+    float_p = model.numpy_probabilities(states)
+    assert layer_onnx.attach(model, tmp_path, triage.MODEL_PATH)
+    assert np.abs(model.runner(states) - float_p).max() <= layer_onnx.QUANTIZED_ATOL
 
 
 def test_the_two_layers_are_cached_apart(tmp_path):
@@ -92,7 +111,7 @@ def test_the_two_layers_are_cached_apart(tmp_path):
 
 def test_a_broken_graph_leaves_the_layer_on_numpy(shipped, tmp_path):
     model, path = shipped
-    cached = layer_onnx.cached_path(path, tmp_path)
+    cached = layer_onnx.cached_path(path, tmp_path, model.INT8)
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"not a graph")  # a damaged cache file
     assert not layer_onnx.attach(model, tmp_path, path) and model.runner is None

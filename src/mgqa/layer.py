@@ -59,6 +59,10 @@ class LayerModel:
     """The layer and its heads; `weights` maps the encoder's parameter names (plus head.weight/head.bias) to
     float32 arrays, `heads` names the head outputs in order."""
 
+    # whether its onnxruntime graph may hold int8 weights (layer_onnx.QUANTIZED_ATOL from the float layer): set by
+    # a model whose verdicts were measured unchanged with them
+    INT8 = False
+
     def __init__(self, weights: dict[str, np.ndarray], thresholds: dict[str, float], model_id: str,
                  trained_on: str = "", heads: Sequence[str] = ()) -> None:
         self.weights = {name: np.asarray(value, dtype=np.float32) for name, value in weights.items()}

@@ -298,7 +298,7 @@ def main() -> None:
     print(f"ONNX export of {DEFAULT_MODEL}: {target}")
     model = triage.load_for(DEFAULT_MODEL)
     if model is not None and layer_onnx.attach(model, cache_root(settings.cache_dir), triage.MODEL_PATH):
-        print(f"triage graph: {layer_onnx.cached_path(triage.MODEL_PATH, cache_root(settings.cache_dir))}")
+        print(f"triage graph: {layer_onnx.cached_path(triage.MODEL_PATH, cache_root(settings.cache_dir), model.INT8)}")
 
 
 if __name__ == "__main__":
