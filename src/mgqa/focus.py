@@ -103,14 +103,15 @@ class TermStats:
         found = []
         for word in dict.fromkeys(words(question)):
             word = word.removesuffix("'s")
-            if word in STOP_WORDS or len(word) < 3 or any(c.isdigit() for c in word) or stem(word) in self.frequency:
+            if word in STOP_WORDS or len(word) < 3 or any(c.isdigit() for c in word):
                 continue
-            if alternatives.get(stem(word), frozenset()) & self.frequency.keys():
+            base = stem(word)
+            if base in self.frequency or alternatives.get(base, frozenset()) & self.frequency.keys():
                 continue
             rare = self._rare.get(word)
             if rare is None:
                 # the spelling checks only for a rare word: a common one counts for nothing anyway
-                rare = self.pieces(word) >= RARE_PIECES and not self._near_spelling(word) and not self._formed(word)
+                rare = self.pieces(word) >= RARE_PIECES and not self._near_spelling(word) and not self._formed(base)
                 if len(self._rare) >= _WORDS_KEPT:
                     self._rare.clear()
                 self._rare[word] = rare
@@ -118,10 +119,9 @@ class TermStats:
                 found.append(word)
         return tuple(found)
 
-    def _formed(self, word: str) -> bool:
-        """Whether a term of the collection begins like the word's stem, all but its last four letters (at
+    def _formed(self, base: str) -> bool:
+        """Whether a term of the collection begins like a word's stem `base`, all but its last four letters (at
         least five): another form of a word the collection uses."""
-        base = stem(word)
         head = base[:max(5, len(base) - 4)]
         if self._sorted is None:
             self._sorted = sorted(self.frequency)
