@@ -13,7 +13,11 @@ Training data, none of it from an evaluation set:
 - each near miss again with the two sentences of its document closest to it in meaning (the document answers
   none of them);
 - eval/questions.jsonl, the seed's own question set (tuned on long ago): each in-scope question with its answer,
-  each out-of-scope question with the three seed sentences closest to it.
+  each out-of-scope question with the three seed sentences closest to it;
+- with --swaps, each answering pair again with its subject swapped: the rarest word the question shares with its
+  answer (a word of two or more word pieces: "gabapentin", "cashews") replaced by a word close to it in meaning that
+  the sentence doesn't use ("pregabalin", "almonds"), labelled as not answered. The check otherwise learns that a
+  sentence answers whatever sounds like it, and reads magnesium's dose as answering a question on benfotiamine.
 The number of epochs is picked on a fifth of the documents held out (their pairs unseen), then the model is
 trained on everything for that many epochs. Seeded; torch's CPU kernels may differ in the last bits elsewhere.
 """
@@ -23,8 +27,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +44,7 @@ from finetune import Trainer, shown, states_of  # noqa: E402
 from mgqa import answer_check, evaluation, text  # noqa: E402
 from mgqa.documents import SUPPORTED, load_document_with_warnings  # noqa: E402
 from mgqa.embedding import load_embedder  # noqa: E402
+from mgqa.lexical import STOP_WORDS, stem  # noqa: E402
 from mgqa.settings import Settings  # noqa: E402
 
 PAIRS = ROOT / "data" / "answer_pairs.jsonl"
@@ -48,6 +55,9 @@ CHECK_BATCHES = ("A", "B", "C", "D", "E")
 HELD_OUT = 5  # one document in five holds out its pairs while the epochs are picked
 NEIGHBOURS = 2  # a near miss's closest sentences of its own document, as more negatives
 SEED_NEIGHBOURS = 3
+# A swapped subject: rare across the answering sentences (at most 1 % of them use it), of two or more word pieces,
+# replaced by one of the 8 closest such words (cosine 0.35-0.8: near in kind, short of a synonym)
+SWAP_MAX_SHARE, SWAP_PIECES, SWAP_NEAR, SWAP_CHOICES = 0.01, 2, (0.35, 0.8), 8
 QUESTION_NEGATIVES = 3  # an out-of-scope question of --questions with the sentences its first passages would quote
 
 
@@ -109,6 +119,39 @@ def examples(embedder, pairs: list[dict], sentences: dict[str, list[str]], leave
             rows += [(case.question, s, 0, "seed-questions")
                      for s in neighbours.closest(case.question, seed, "", SEED_NEIGHBOURS)]
     return rows
+
+
+def _words(sentence: str) -> list[str]:
+    return [w for w in text.words(sentence) if w.isalpha() and len(w) >= 4 and w not in STOP_WORDS]
+
+
+def swapped(embedder, rows: list[tuple[str, str, int, str]], seed: int) -> list[tuple[str, str, int, str]]:
+    """Each answering row again with its subject swapped for a word of the same kind, as a row not answered."""
+    answering = [r for r in rows if r[2]]
+    spread = Counter(stem(w) for _, s, _, _ in answering for w in set(_words(s)))
+    rare = {w for _, s, _, _ in answering for w in _words(s) if embedder.count_tokens(w) >= SWAP_PIECES}
+    subjects = []
+    for q, s, _, _ in answering:
+        said = {stem(w) for w in _words(s)}
+        shared = [w for w in _words(q) if w in rare and stem(w) in said
+                  and spread[stem(w)] <= SWAP_MAX_SHARE * len(answering)]
+        subjects.append(min(shared, key=lambda w: (spread[stem(w)], w)) if shared else None)
+    pool = sorted(rare)
+    vectors = embedder.encode(pool)
+    where = {w: i for i, w in enumerate(pool)}
+    rng = np.random.default_rng(seed)
+    out = []
+    for (q, s, _, group), subject in zip(answering, subjects):
+        if subject is None:
+            continue
+        said = {stem(w) for w in text.words(s)}
+        closeness = vectors @ vectors[where[subject]]
+        near = [pool[i] for i in np.argsort(-closeness) if SWAP_NEAR[0] <= closeness[i] <= SWAP_NEAR[1]
+                and stem(pool[i]) not in said and not pool[i].startswith(subject[:4]) and pool[i] not in q.lower()]
+        if near:
+            other = near[:SWAP_CHOICES][rng.integers(min(len(near), SWAP_CHOICES))]
+            out.append((re.sub(rf"\b{re.escape(subject)}\b", other, q, flags=re.IGNORECASE), s, 0, group))
+    return out
 
 
 def question_rows(paths: list[Path], library: Path, sources: Path | None, embedder) -> list[tuple[str, str, int, str]]:
@@ -182,6 +225,8 @@ def main() -> None:
                         "format) asked of the library and the seed: its in-scope answers and out-of-scope quotes "
                         "become pairs too (repeatable)")
     parser.add_argument("--sources", type=Path, help="the library's sources.yaml, for --questions")
+    parser.add_argument("--swaps", action="store_true", help="add each answering pair with its subject swapped as a "
+                        "pair not answered")
     args = parser.parse_args()
 
     embedder = load_embedder(Settings())
@@ -191,6 +236,8 @@ def main() -> None:
     rows = examples(embedder, pairs, sentences, args.leave_out)
     if args.questions:
         rows += question_rows(args.questions, args.library, args.sources, embedder)
+    if args.swaps:
+        rows += swapped(embedder, rows, args.seed)
     states = states_of(embedder, [answer_check.pair_text(q, s) for q, s, _, _ in rows], layers=args.depth)
     y = np.array([r[2] for r in rows])
     held = np.array([int(hashlib.sha256(r[3].encode()).hexdigest(), 16) % HELD_OUT == 0 for r in rows])
@@ -214,7 +261,7 @@ def main() -> None:
     print(f"epochs picked: {epochs}", file=sys.stderr, flush=True)
     trainer, _ = train(states, y, epochs, args.lr, args.seed, depth=args.depth)
     digest = hashlib.sha256(PAIRS.read_bytes()).hexdigest()[:12]
-    asked = "".join(f", {path.name}" for path in args.questions)
+    asked = "".join(f", {path.name}" for path in args.questions) + (", swaps" if args.swaps else "")
     model = trainer.model(answer_check.AnswerCheck, embedder.model_id,
                           f"answer_pairs {digest}{asked}, {epochs} epochs, depth {args.depth}", answer_check.HEADS)
     model.save(args.out)
