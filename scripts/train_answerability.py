@@ -12,7 +12,8 @@ those seed questions with a model trained without them (`--seed-check`, made by 
 --leave-out <the seed>), since the shipped one learned from them. (The pairs data/answer_pairs.jsonl holds for
 the seed were tried as a source too: library out-of-fold abstention fell from 0.72 to 0.67.) The
 model is a logistic regression on `mgqa.answerability.features`, trained on the questions the rules let through
-(it judges after them); its regularisation is picked by 5-fold cross-validation and its threshold on the
+(it judges after them); its regularisation is picked by 5-fold cross-validation (the strongest within one standard
+error of the best) and its threshold on the
 out-of-fold probabilities: the highest at which the model adds at most MAX_ADDED false abstentions on each source
 (rules and model together at most MAX_FALSE_ABSTENTION). The seed question sets and the NFCorpus test split are
 never read here.
@@ -117,6 +118,15 @@ def threshold_for(p: np.ndarray, rows: list[dict]) -> float:
     return best
 
 
+def regularised_enough(report: dict[float, tuple[float, float]], n: int) -> float:
+    """The strongest regularisation (smallest C) whose out-of-fold out-of-scope abstention is within one standard
+    error of the best: on ~140 out-of-scope questions, two more refused is noise, and a looser C let the weights
+    grow fourfold for it (0.859 against 0.845), which answered the development sets worse."""
+    best = max(share for share, _ in report.values())
+    error = (best * (1 - best) / n) ** 0.5
+    return min(c for c, (share, _) in report.items() if share >= best - error)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--library", type=Path, required=True, help="the test library's documents folder")
@@ -168,7 +178,7 @@ def main() -> None:
         shown = ", ".join(f"{s} {oos:.2f}/{fa:.3f}" for s, (oos, fa) in by_source.items())
         print(f"C={c}: threshold {t:.2f}, out-of-scope abstention {report[c][0]:.3f} (out of fold; "
               f"out-of-scope / false abstention by source: {shown})")
-    c = max(GRID_C, key=lambda k: report[k][0])
+    c = regularised_enough(report, sum(not r["answers"] for r in rows))
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(z, y)
     counts = ", ".join(f"{source} {sum(r['source'] == source for r in judged)}"
                        for source in sorted({r["source"] for r in judged}))
