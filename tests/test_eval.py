@@ -179,6 +179,9 @@ LIBRARY_FLOORS = {
     LIBRARY_BLIND: {"R@1": 0.866, "R@3": 0.915, "oos_abstention": 0.66, "both_sides": 0.681},
 }
 LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013}
+# answered questions that quote one document twice or more (issue #11: one quote per document unless no other
+# document answers); measured 0.100 and 0.125 when the metric was added
+LIBRARY_ONE_DOCUMENT_TWICE = {LIBRARY_DEV: 0.1, LIBRARY_BLIND: 0.125}
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +205,7 @@ def test_library_answers_do_not_fall_below_the_measured_floors(library_kb, path)
     for name, floor in LIBRARY_FLOORS[path].items():
         assert measured[name] >= floor - 1e-9, f"{path.name}: {name} {measured[name]:.3f} worse than {floor}"
     assert measured["false_abstention"] <= LIBRARY_FALSE_ABSTENTION[path] + 1e-9
+    assert measured["one_document_twice"] <= LIBRARY_ONE_DOCUMENT_TWICE[path] + 1e-9
 
 
 def test_a_label_example_is_not_a_side_of_a_dose_dispute(library_kb):
