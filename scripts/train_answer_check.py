@@ -128,11 +128,12 @@ def _words(sentence: str) -> list[str]:
 def swapped(embedder, rows: list[tuple[str, str, int, str]], seed: int) -> list[tuple[str, str, int, str]]:
     """Each answering row again with its subject swapped for a word of the same kind, as a row not answered."""
     answering = [r for r in rows if r[2]]
-    spread = Counter(stem(w) for _, s, _, _ in answering for w in set(_words(s)))
-    rare = {w for _, s, _, _ in answering for w in _words(s) if embedder.count_tokens(w) >= SWAP_PIECES}
+    sentence_words = [_words(s) for _, s, _, _ in answering]
+    spread = Counter(stem(w) for found in sentence_words for w in set(found))
+    rare = {w for w in {w for found in sentence_words for w in found} if embedder.count_tokens(w) >= SWAP_PIECES}
     subjects = []
-    for q, s, _, _ in answering:
-        said = {stem(w) for w in _words(s)}
+    for (q, _, _, _), found in zip(answering, sentence_words):
+        said = {stem(w) for w in found}
         shared = [w for w in _words(q) if w in rare and stem(w) in said
                   and spread[stem(w)] <= SWAP_MAX_SHARE * len(answering)]
         subjects.append(min(shared, key=lambda w: (spread[stem(w)], w)) if shared else None)

@@ -35,10 +35,11 @@ def cached_path(model_file: Path, cache: Path, int8: bool = False) -> Path:
     return cache / "layers" / f"{model_file.stem}-v{GRAPH_VERSION}-{digest}{'-int8' if int8 else ''}.onnx"
 
 
-def build(model: layer.LayerModel, target: Path, int8: bool = False) -> None:
+def build(model: layer.LayerModel, target: Path) -> None:
     """Write the layers, pooling, normalisation and heads of `model` as one graph: states [tokens, dim] in,
-    probabilities [1, heads] out; a model without heads (the query adapter) gives its vector [1, dim]. With
-    `int8`, the graph's matrix products then take int8 weights (about three times faster on this layer)."""
+    probabilities [1, heads] out; a model without heads (the query adapter) gives its vector [1, dim]. For a
+    model with INT8 set, the graph's matrix products then take int8 weights (about three times faster on this
+    layer)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -113,7 +114,7 @@ def build(model: layer.LayerModel, target: Path, int8: bool = False) -> None:
         expected = model.numpy_probabilities(probe) if model.heads else np.stack([model.vector(s) for s in probe])
         if not np.allclose(OnnxLayer(staging, len(expected[0]))(probe), expected, atol=1e-4):
             raise ValueError("the layer graph disagrees with the numpy layer")  # never cached, so never used
-        if int8:
+        if model.INT8:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             quantized = staging.with_name(f"{staging.name}.int8")
@@ -156,7 +157,7 @@ def attach(model: layer.LayerModel, cache: Path, model_file: Path) -> bool:
     try:
         path = cached_path(model_file, cache, model.INT8)
         if not path.is_file():
-            build(model, path, model.INT8)
+            build(model, path)
         width = len(model.heads) or model.weights[layer.weight_name(0, model.depth, "output.dense.weight")].shape[0]
         runner = OnnxLayer(path, width)
     except Exception as err:  # noqa: BLE001 - onnx and onnxruntime raise their own untyped errors; numpy still works

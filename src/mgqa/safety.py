@@ -245,5 +245,6 @@ def amounts_about_the_subject(question: str, quotes: list, unknown: Sequence[str
     subjects += [w for w in unknown if w not in subjects]
     if not subjects:
         return quotes, []
-    kept = [q for q in quotes if all(stem(s) in {stem(w) for w in words(q.text)} for s in subjects)]
+    asked = {stem(s) for s in subjects}
+    kept = [q for q in quotes if asked <= {stem(w) for w in words(q.text)}]
     return kept, ([] if kept else [f"an amount for {' and '.join(subjects)}"])
