@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import unquote
 
 import pytest
@@ -261,3 +262,36 @@ def test_a_quote_not_ending_on_a_colon_is_left_as_it_is():
     doc = document()
     [quote] = build_quotes([passage(chunk(0, 1), best=0)], {"guide": doc})
     assert quote.text == TEXT[SPANS[0][0]:SPANS[1][1]]
+
+
+# ---------------------------------------------------------------- credit lines
+
+OPENING = ("Numb feet\n\nBy Dr. Jane Roe, MD, neurologist, Hillside Clinic\n\nReading time: 4 minutes\n\n"
+           "Tingling that keeps coming back deserves a check. A doctor can test your nerves.")
+
+
+def opening_passage(best: int) -> tuple[Passage, Document]:
+    doc = document(OPENING, title="Numb feet", author="Dr. Jane Roe, MD")
+    spans = tuple(textlib.sentences(OPENING, len("Numb feet\n\n")))
+    c = Chunk("guide#0", "guide", spans[0][0], spans[-1][1], OPENING[spans[0][0]:spans[-1][1]], (), spans)
+    return Passage(c, 1.0, 0.5, 0.5, 0.0, spans[best], tuple(0.5 for _ in spans), 1.0), doc
+
+
+def test_a_quote_of_a_pages_opening_starts_after_its_byline_and_reading_time():
+    p, doc = opening_passage(best=-1)
+    [quote] = build_quotes([p], {"guide": doc})
+    check_quote(quote, doc)
+    assert quote.text == "Tingling that keeps coming back deserves a check. A doctor can test your nerves."
+
+
+def test_a_byline_that_answers_is_quoted():  # "who wrote this?"
+    p, doc = opening_passage(best=0)
+    [quote] = build_quotes([p], {"guide": doc})
+    assert quote.text.startswith("By Dr. Jane Roe") and quote.highlight.startswith("By Dr. Jane Roe")
+
+
+def test_a_credit_like_line_under_a_heading_stays_in_the_quote():
+    p, doc = opening_passage(best=-1)
+    under_heading = replace(p, chunk=replace(p.chunk, section=("About",)))
+    [quote] = build_quotes([under_heading], {"guide": doc})
+    assert quote.text.startswith("By Dr. Jane Roe")

@@ -8,6 +8,7 @@ from urllib.parse import quote as percent_encode
 
 from mgqa import promotion
 from mgqa import text as textlib
+from mgqa.credits import credit_spans
 from mgqa.records import Document
 from mgqa.retrieval import Passage
 
@@ -131,6 +132,7 @@ def _quotes(passages: list[Passage], documents: Mapping[str, Document], limit: i
         span = _free_span(passage, taken)
         if span is None or not _says_something(passage, span, doc.text):
             continue
+        span = _after_credits(passage, span, doc)
         twin = _near_duplicate(doc.text[slice(*passage.best)], doc.doc_id, quotes)
         if twin is not None:
             if all(a.doc_id != doc.doc_id for a in quotes[twin].also_in):
@@ -204,6 +206,17 @@ def _free_span(passage: Passage, taken: list[tuple[str, int, int]]) -> tuple[int
     while last + 1 < len(free) and chunk.sentences.index(free[last + 1]) == chunk.sentences.index(free[last]) + 1:
         last += 1
     return free[first][0], free[last][1]
+
+
+def _after_credits(passage: Passage, span: tuple[int, int], doc: Document) -> tuple[int, int]:
+    """A quote of a page's opening starts after the credit lines before its best sentence (credits.py)."""
+    if passage.chunk.section:  # only the text before the page's first heading after its title has credits
+        return span
+    before = [end for _, end in credit_spans(doc, span[0], span[1]) if end <= passage.best[0]]
+    if not before:
+        return span
+    after = [a for a, _ in passage.chunk.sentences if a >= max(before)]
+    return min(after), span[1]
 
 
 def _with_its_list(span: tuple[int, int], text: str, taken: list[tuple[int, int]]) -> tuple[int, int]:

@@ -1,0 +1,53 @@
+"""Credit lines at the top of a page: who wrote or reviewed it, when, how long it takes to read.
+
+"By Dr. Sunita Patel, MD, neurologist", "Reviewed by … Last updated March 2024", "By the CalmCore Wellness Team ·
+6 min read", "Reading Time: 14 minutes". An HTML page marks these (a byline class, an author box) and
+boilerplate.py drops them by that markup; a text or markdown page has only its words, and the chunker joins a
+credit line to the paragraph after it. They stay indexed ("who wrote this article?" finds the seed's byline that
+way), but a quote starts after them unless they are what answers (answer.py): an answer on numb feet doesn't
+open with "By Dr. Sunita Patel, MD, neurologist, Lakeview Neurology Clinic".
+
+A credit line is a short paragraph before the page's first heading after its title, that either names the page's
+author (the `author` of its metadata) or opens the way credits open ("By", "Written by", "Reviewed by",
+"Updated", "Reading time", "6 min read"). Nothing of any one page is listed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mgqa import text as textlib
+from mgqa.records import Document
+
+CREDIT_WORDS = 40  # a paragraph longer than this is content, whatever its first words
+NAMED_WORDS = 12  # a paragraph naming the author is a credit line only this short ("Jane Roe, MD · May 2024")
+_OPENING = re.compile(
+    r"(?i:(?:written|reviewed|medically reviewed|fact[- ]checked|edited|posted|published|compiled)\s+(?:by|on)\b)"
+    r"|(?i:by\s+(?:the\s+)?)[A-Z]"  # "By Jane Roe", "By the CalmCore team": a name, not "by 2030" or "by eating"
+    r"|(?i:(?:last\s+)?(?:updated|reviewed)\s+(?:on\s+)?)(?:\d|[A-Z][a-z]+\s+\d)"
+    r"|(?i:reading\s+time\b|\d+\s*min(?:ute)?s?\s+read\b)"
+)
+_NAME_WORD = re.compile(r"[A-Z][\w'’-]+")
+
+
+def credit_spans(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
+    """The credit lines among the paragraphs of doc.text[start:end], the text before the page's first heading
+    after its title, in text order (most pages: none or one)."""
+    author = _name(doc.author)
+    found = []
+    for a, b in textlib.blocks(doc.text, start, end):
+        block = " ".join(doc.text[a:b].split())
+        size = len(block.split())
+        if block == doc.title:
+            continue
+        opens_as_credit = size <= CREDIT_WORDS and _OPENING.match(block.lstrip("*_ "))  # "*By …*" in plain text
+        if opens_as_credit or (size <= NAMED_WORDS and author and author in block):
+            found.append((a, b))
+    return found
+
+
+def _name(author: str | None) -> str | None:
+    """The author's name as a page would print it: its first two capitalised words ("Sunita Patel" of
+    "Dr. Sunita Patel, MD, neurologist"); None for a one-word or missing author, too likely to be a common word."""
+    words = [w for w in _NAME_WORD.findall(author or "") if w.lower() not in {"dr", "the", "prof"}]
+    return " ".join(words[:2]) if len(words) >= 2 else None
