@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from mgqa import safety
@@ -159,3 +161,33 @@ def test_general_questions_get_the_ordinary_caution(question):
 
 
 # ---------------------------------------------------------------- promotional passages
+
+
+# ---------------------------------------------------------------- amounts about the asked subject
+
+
+def quote(text: str, title: str = "Magnesium and your medicines", section: str = "") -> SimpleNamespace:
+    return SimpleNamespace(text=text, title=title, section=section)
+
+
+def test_an_amount_is_kept_only_when_its_quote_names_the_asked_subject():
+    magnesium = quote("Most adults take 310 to 420 mg of magnesium a day.")
+    gabapentin = quote("Gabapentin is started at 300 mg at night.")
+    kept, missing = safety.amounts_about_the_subject("what's the usual gabapentin dose", [magnesium, gabapentin])
+    assert kept == [gabapentin] and missing == []
+    kept, missing = safety.amounts_about_the_subject("what's the usual gabapentin dose", [magnesium])
+    assert kept == [] and missing == ["an amount for gabapentin"]
+
+
+def test_a_figure_under_a_heading_or_title_naming_the_subject_is_about_it():
+    dose = quote("Take 2 capsules (600 mg) a day with food.", title="NerveCalm Gabapentin-Free Formula",
+                 section="How to take gabapentin alternatives")
+    assert safety.amounts_about_the_subject("how much gabapentin a day", [dose])[0] == [dose]
+    under_heading = quote("Start low: 100 mg at bedtime, then raise it every few days.", section="Gabapentin")
+    assert safety.amounts_about_the_subject("gabapentin dose?", [under_heading])[0] == [under_heading]
+
+
+def test_a_passage_without_any_figure_is_not_an_amount_because_its_page_names_the_subject():
+    no_figure = quote("Ask your pharmacist before you change anything.", section="Gabapentin and antacids")
+    kept, missing = safety.amounts_about_the_subject("how much gabapentin can i take", [no_figure])
+    assert kept == [] and missing == ["an amount for gabapentin"]

@@ -232,9 +232,11 @@ def asks_about_overdose(question: str) -> bool:
 
 def amounts_about_the_subject(question: str, quotes: list, unknown: Sequence[str] = ()) -> tuple[list, list[str]]:
     """For a question asking an amount (dose, limit, price) of a named health subject, keep only quotes that name
-    that subject: gabapentin's dose is not the magnesium dose in the next sentence. `unknown`: the question's rare
-    words no document uses (focus.TermStats.unknown), subjects too: no quote names them, so no figure answers an
-    amount of benfotiamine. Returns (quotes, subjects no kept quote names)."""
+    that subject: gabapentin's dose is not the magnesium dose in the next sentence. A quote that states a number
+    names it also through its page's title and headings: on a CoQ10 product's page, "Take 2 softgels (200 mg) a day"
+    under "How to take it" is CoQ10's dose. `unknown`: the question's rare words no document uses
+    (focus.TermStats.unknown), subjects too: no quote names them, so no figure answers an amount of benfotiamine.
+    Returns (quotes, subjects no kept quote names)."""
     from mgqa.lexical import stem
     from mgqa.text import words
     from mgqa.vocabulary import HEALTH_TERMS
@@ -246,5 +248,12 @@ def amounts_about_the_subject(question: str, quotes: list, unknown: Sequence[str
     if not subjects:
         return quotes, []
     asked = {stem(s) for s in subjects}
-    kept = [q for q in quotes if asked <= {stem(w) for w in words(q.text)}]
+
+    def about(quote) -> bool:
+        if asked <= {stem(w) for w in words(quote.text)}:
+            return True
+        in_context = {stem(w) for w in words(f"{quote.title} {quote.section} {quote.text}")}
+        return any(c.isdigit() for c in quote.text) and asked <= in_context
+
+    kept = [q for q in quotes if about(q)]
     return kept, ([] if kept else [f"an amount for {' and '.join(subjects)}"])
