@@ -176,12 +176,15 @@ LIBRARY_DEV, LIBRARY_BLIND = ROOT / "eval" / "library_questions.jsonl", ROOT / "
 # read by the answer check lifted dev's both sides (0.647 -> 0.706).
 LIBRARY_FLOORS = {
     LIBRARY_DEV: {"R@1": 0.866, "R@3": 0.918, "oos_abstention": 0.777, "both_sides": 0.705},
-    LIBRARY_BLIND: {"R@1": 0.866, "R@3": 0.915, "oos_abstention": 0.66, "both_sides": 0.681},
+    LIBRARY_BLIND: {"R@1": 0.866, "R@3": 0.915, "oos_abstention": 0.66, "both_sides": 0.726},
 }
 LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013}
 # answered questions that quote one document twice or more (issue #11: one quote per document unless no other
-# document answers); measured 0.100 and 0.125 when the metric was added
-LIBRARY_ONE_DOCUMENT_TWICE = {LIBRARY_DEV: 0.1, LIBRARY_BLIND: 0.125}
+# document answers); measured 0.100 and 0.125 when the metric was added. An amount named by its page's title and
+# headings (safety.amounts_about_the_subject) brought a second side into "does the 350 mg limit still count if its
+# glycinate and not oxide", an answer that now quotes one document twice: blind both sides 0.682 -> 0.727, this
+# 0.125 -> 0.133
+LIBRARY_ONE_DOCUMENT_TWICE = {LIBRARY_DEV: 0.1, LIBRARY_BLIND: 0.134}
 
 
 @pytest.fixture(scope="module")
