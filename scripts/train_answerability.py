@@ -16,7 +16,8 @@ model is a logistic regression on `mgqa.answerability.features`, trained on the 
 error of the best) and its threshold on the
 out-of-fold probabilities: the highest at which the model adds at most MAX_ADDED false abstentions on each source
 (rules and model together at most MAX_FALSE_ABSTENTION). The seed question sets and the NFCorpus test split are
-never read here.
+never read here. `--unseen` adds a source over documents the answer check never learned from (the shipped score
+was fit without it; README: Answers from a library).
 """
 
 from __future__ import annotations
@@ -45,11 +46,11 @@ GRID_C = (0.03, 0.1, 0.3, 1.0)
 NFCORPUS_DOCS = 1000
 
 
-def library_rows() -> list[dict]:
+def library_rows(path: Path = ROOT / "eval" / "library_questions.jsonl", source: str = "library") -> list[dict]:
     rows = []
-    for case in evaluation.load_cases(ROOT / "eval" / "library_questions.jsonl"):
+    for case in evaluation.load_cases(path):
         if case.kind in ("in_scope", "out_of_scope", "disagreement"):
-            rows.append({"source": "library", "question": case.question, "answers": int(case.kind != "out_of_scope")})
+            rows.append({"source": source, "question": case.question, "answers": int(case.kind != "out_of_scope")})
     return rows
 
 
@@ -134,6 +135,11 @@ def main() -> None:
     parser.add_argument("--nfcorpus", type=Path, required=True, help="BEIR nfcorpus.zip")
     parser.add_argument("--seed-check", type=Path, required=True,
                         help="an answer check trained without the seed's pairs (train_answer_check.py --leave-out)")
+    parser.add_argument("--unseen", nargs=3, type=Path, metavar=("QUESTIONS", "DOCS", "SOURCES"),
+                        help="a question set over the library, the seed and documents no trained part of mgqa "
+                             "learned from (eval/unseen_dev.jsonl eval/unseen_dev_docs "
+                             "eval/unseen_dev_library_sources.yaml): the answer check reads those as it will read "
+                             "an operator's documents")
     parser.add_argument("--out", type=Path, default=answerability.MODEL_PATH)
     args = parser.parse_args()
     from sklearn.linear_model import LogisticRegression
@@ -146,6 +152,13 @@ def main() -> None:
         build_from_folders((args.library, ROOT / "seeds"), work / "library-docs", library, args.sources, embedder)
         rows = library_rows()
         measure(KnowledgeBase.load(settings=library, embedder=embedder), rows)
+        if args.unseen:
+            questions, docs, sources = args.unseen
+            unseen = Settings.from_env(index_dir=work / "unseen-index", model=settings.model)
+            build_from_folders((args.library, ROOT / "seeds", docs), work / "unseen-docs", unseen, sources, embedder)
+            extra = library_rows(questions, "unseen")
+            measure(KnowledgeBase.load(settings=unseen, embedder=embedder), extra)
+            rows += extra
         nf = nfcorpus_rows(args.nfcorpus)
         measure(nfcorpus_index(args.nfcorpus, work, settings, embedder), nf)
         rows += nf
