@@ -295,3 +295,14 @@ def test_a_credit_like_line_under_a_heading_stays_in_the_quote():
     under_heading = replace(p, chunk=replace(p.chunk, section=("About",)))
     [quote] = build_quotes([under_heading], {"guide": doc})
     assert quote.text.startswith("By Dr. Jane Roe")
+
+
+def test_a_paragraph_opening_like_a_credit_far_down_a_page_without_headings_stays_in_the_quote():
+    text = "Trial notes\n\n" + "Magnesium was given to adults with numb feet. " * 30 + \
+           "\n\nBy March 2020 the trial had enrolled 300 people.\n\nHalf of them felt less tingling after 8 weeks."
+    doc = document(text, title="Trial notes")
+    spans = tuple(textlib.sentences(text, text.index("By March")))
+    c = Chunk("guide#9", "guide", spans[0][0], spans[-1][1], text[spans[0][0]:spans[-1][1]], (), spans)
+    p = Passage(c, 1.0, 0.5, 0.5, 0.0, spans[-1], tuple(0.5 for _ in spans), 1.0)
+    [quote] = build_quotes([p], {"guide": doc})
+    assert quote.text.startswith("By March 2020 the trial had enrolled 300 people.")

@@ -7,7 +7,8 @@ credit line to the paragraph after it. They stay indexed ("who wrote this articl
 way), but a quote starts after them unless they are what answers (answer.py): an answer on numb feet doesn't
 open with "By Dr. Sunita Patel, MD, neurologist, Lakeview Neurology Clinic".
 
-A credit line is a short paragraph before the page's first heading after its title, that either names the page's
+A credit line is a short paragraph at the top of the page (before its first heading after the title, and within
+its first CREDIT_REACH characters: a page without headings is all one section), that either names the page's
 author (the `author` of its metadata) or opens the way credits open ("By", "Written by", "Reviewed by",
 "Updated", "Reading time", "6 min read"). Nothing of any one page is listed.
 """
@@ -20,6 +21,7 @@ from mgqa import text as textlib
 from mgqa.records import Document
 
 CREDIT_WORDS = 40  # a paragraph longer than this is content, whatever its first words
+CREDIT_REACH = 1000  # characters from the top of the text: "By March 2020, the trial had…" further down is content
 NAMED_WORDS = 12  # a paragraph naming the author is a credit line only this short ("Jane Roe, MD · May 2024")
 _OPENING = re.compile(
     r"(?i:(?:written|reviewed|medically reviewed|fact[- ]checked|edited|posted|published|compiled)\s+(?:by|on)\b)"
@@ -35,7 +37,7 @@ def credit_spans(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
     after its title, in text order (most pages: none or one)."""
     author = _name(doc.author)
     found = []
-    for a, b in textlib.blocks(doc.text, start, end):
+    for a, b in textlib.blocks(doc.text, start, min(end, CREDIT_REACH)):
         block = " ".join(doc.text[a:b].split())
         size = len(block.split())
         if block == doc.title:
