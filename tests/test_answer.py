@@ -277,6 +277,39 @@ def opening_passage(best: int) -> tuple[Passage, Document]:
     return Passage(c, 1.0, 0.5, 0.5, 0.0, spans[best], tuple(0.5 for _ in spans), 1.0), doc
 
 
+@pytest.mark.parametrize("credit", [
+    "By Dr. Jane Roe, MD, neurologist, Hillside Clinic",
+    "*Prepared by our clinical panel and checked by two neurologists. About 7 minutes to read.*",
+    "Written by the Renal Care Group dietitians. Reviewed November 2023.",
+    "Medically reviewed by Sam Lee, PharmD",
+    "Last updated: 9 April 2024",
+    "Hillside Clinic team · 5-minute read",
+    "jane roe, md",  # the page's author, as its metadata names her
+])
+def test_credit_lines_in_their_usual_forms_are_left_out_of_a_quotes_start(credit):
+    text = f"Numb feet\n\n{credit}\n\nTingling that keeps coming back deserves a check. A doctor can test you."
+    doc = document(text, title="Numb feet", author="Dr. Jane Roe, MD")
+    spans = tuple(textlib.sentences(text, len("Numb feet\n\n")))
+    c = Chunk("guide#0", "guide", spans[0][0], spans[-1][1], text[spans[0][0]:spans[-1][1]], (), spans)
+    [quote] = build_quotes([Passage(c, 1.0, 0.5, 0.5, 0.0, spans[-1], tuple(0.5 for _ in spans), 1.0)], {"guide": doc})
+    assert quote.text == "Tingling that keeps coming back deserves a check. A doctor can test you."
+
+
+@pytest.mark.parametrize("opening", [
+    "Caffeine and alcohol both make tingling worse for some people, so cut back first.",
+    "Nerves damaged by alcohol can recover slowly once drinking stops.",
+    "By 2030 one in ten adults will have diabetes, and half of them nerve damage.",
+    "Updated guidance says most adults get enough magnesium from food alone.",
+])
+def test_an_opening_paragraph_that_is_not_a_credit_stays_in_the_quote(opening):
+    text = f"Numb feet\n\n{opening}\n\nTingling that keeps coming back deserves a check."
+    doc = document(text, title="Numb feet", author="Dr. Jane Roe, MD")
+    spans = tuple(textlib.sentences(text, len("Numb feet\n\n")))
+    c = Chunk("guide#0", "guide", spans[0][0], spans[-1][1], text[spans[0][0]:spans[-1][1]], (), spans)
+    [quote] = build_quotes([Passage(c, 1.0, 0.5, 0.5, 0.0, spans[-1], tuple(0.5 for _ in spans), 1.0)], {"guide": doc})
+    assert quote.text.startswith(opening)
+
+
 def test_a_quote_of_a_pages_opening_starts_after_its_byline_and_reading_time():
     p, doc = opening_passage(best=-1)
     [quote] = build_quotes([p], {"guide": doc})

@@ -9,8 +9,9 @@ open with "By Dr. Sunita Patel, MD, neurologist, Lakeview Neurology Clinic".
 
 A credit line is a short paragraph at the top of the page (before its first heading after the title, and within
 its first CREDIT_REACH characters: a page without headings is all one section), that either names the page's
-author (the `author` of its metadata) or opens the way credits open ("By", "Written by", "Reviewed by",
-"Updated", "Reading time", "6 min read"). Nothing of any one page is listed.
+author (the `author` of its metadata), opens the way credits open ("By Jane Roe", "<Someone>ed by" as in "Written
+by", "Prepared by", "Medically reviewed by"; "Last updated: 9 April 2024"; "Reading time") or gives a reading time
+("6 min read", "About 7 minutes to read"). Nothing of any one page is listed.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from mgqa.records import Document
 CREDIT_WORDS = 40  # a paragraph longer than this is content, whatever its first words
 CREDIT_REACH = 1000  # characters from the top of the text: "By March 2020, the trial had…" further down is content
 NAMED_WORDS = 12  # a paragraph naming the author is a credit line only this short ("Jane Roe, MD · May 2024")
+# how credits open: "<someone> did it" ("Written by", "Prepared by", "Medically reviewed by"), a bare "By <Name>",
+# a date it was last touched, or the time it takes to read
 _OPENING = re.compile(
-    r"(?i:(?:written|reviewed|medically reviewed|fact[- ]checked|edited|posted|published|compiled)\s+(?:by|on)\b)"
+    r"(?i:(?:[a-z]+ly )?(?:[a-z]+ed|written)\s+by\b)"  # not "Nerves damaged by alcohol…"
     r"|(?i:by\s+(?:the\s+)?)[A-Z]"  # "By Jane Roe", "By the CalmCore team": a name, not "by 2030" or "by eating"
-    r"|(?i:(?:last\s+)?(?:updated|reviewed)\s+(?:on\s+)?)(?:\d|[A-Z][a-z]+\s+\d)"
-    r"|(?i:reading\s+time\b|\d+\s*min(?:ute)?s?\s+read\b)"
+    r"|(?i:(?:last\s+)?(?:updated|reviewed|posted|published)\s*(?:on\s+)?:?\s*)(?:\d|[A-Z][a-z]+\s+\d)"
+    r"|(?i:reading\s+time\b)"
 )
+# "6 min read", "5-minute read", "About 7 minutes to read", anywhere in the paragraph
+_READING_TIME = re.compile(r"\b\d+\s*-?\s*min(?:ute)?s?\b(?:\s+\w+){0,2}?\s+read\b", re.I)
 _NAME_WORD = re.compile(r"[A-Z][\w'’-]+")
 
 
@@ -42,8 +47,8 @@ def credit_spans(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
         size = len(block.split())
         if block == doc.title:
             continue
-        opens_as_credit = size <= CREDIT_WORDS and _OPENING.match(block.lstrip("*_ "))  # "*By …*" in plain text
-        if opens_as_credit or (size <= NAMED_WORDS and author and author in block):
+        credit_like = _OPENING.match(block.lstrip("*_ ")) or _READING_TIME.search(block)  # "*By …*" in plain text
+        if (size <= CREDIT_WORDS and credit_like) or (size <= NAMED_WORDS and author and author in block.lower()):
             found.append((a, b))
     return found
 
@@ -52,4 +57,4 @@ def _name(author: str | None) -> str | None:
     """The author's name as a page would print it: its first two capitalised words ("Sunita Patel" of
     "Dr. Sunita Patel, MD, neurologist"); None for a one-word or missing author, too likely to be a common word."""
     words = [w for w in _NAME_WORD.findall(author or "") if w.lower() not in {"dr", "the", "prof"}]
-    return " ".join(words[:2]) if len(words) >= 2 else None
+    return " ".join(words[:2]).lower() if len(words) >= 2 else None
