@@ -287,11 +287,7 @@ def opening_passage(best: int) -> tuple[Passage, Document]:
     "jane roe, md",  # the page's author, as its metadata names her
 ])
 def test_credit_lines_in_their_usual_forms_are_left_out_of_a_quotes_start(credit):
-    text = f"Numb feet\n\n{credit}\n\nTingling that keeps coming back deserves a check. A doctor can test you."
-    doc = document(text, title="Numb feet", author="Dr. Jane Roe, MD")
-    spans = tuple(textlib.sentences(text, len("Numb feet\n\n")))
-    c = Chunk("guide#0", "guide", spans[0][0], spans[-1][1], text[spans[0][0]:spans[-1][1]], (), spans)
-    [quote] = build_quotes([Passage(c, 1.0, 0.5, 0.5, 0.0, spans[-1], tuple(0.5 for _ in spans), 1.0)], {"guide": doc})
+    quote = quote_of_opening(f"{credit}\n\nTingling that keeps coming back deserves a check. A doctor can test you.")
     assert quote.text == "Tingling that keeps coming back deserves a check. A doctor can test you."
 
 
@@ -302,12 +298,18 @@ def test_credit_lines_in_their_usual_forms_are_left_out_of_a_quotes_start(credit
     "Updated guidance says most adults get enough magnesium from food alone.",
 ])
 def test_an_opening_paragraph_that_is_not_a_credit_stays_in_the_quote(opening):
-    text = f"Numb feet\n\n{opening}\n\nTingling that keeps coming back deserves a check."
+    assert quote_of_opening(f"{opening}\n\nTingling that keeps coming back deserves a check.").text.startswith(opening)
+
+
+def quote_of_opening(body: str) -> Quote:
+    """The quote of a page's only passage, `body` under the title "Numb feet", best at its last sentence."""
+    text = f"Numb feet\n\n{body}"
     doc = document(text, title="Numb feet", author="Dr. Jane Roe, MD")
     spans = tuple(textlib.sentences(text, len("Numb feet\n\n")))
     c = Chunk("guide#0", "guide", spans[0][0], spans[-1][1], text[spans[0][0]:spans[-1][1]], (), spans)
     [quote] = build_quotes([Passage(c, 1.0, 0.5, 0.5, 0.0, spans[-1], tuple(0.5 for _ in spans), 1.0)], {"guide": doc})
-    assert quote.text.startswith(opening)
+    check_quote(quote, doc)
+    return quote
 
 
 def test_a_quote_of_a_pages_opening_starts_after_its_byline_and_reading_time():
