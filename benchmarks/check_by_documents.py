@@ -21,6 +21,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from train_answer_check import auc  # noqa: E402
 
 from mgqa import answer_check, evaluation  # noqa: E402
 from mgqa.build import build_from_folders  # noqa: E402
@@ -53,12 +56,6 @@ def pairs(kb: KnowledgeBase, path: Path) -> tuple[list[tuple[str, str]], np.ndar
             out.append((case.question, kb.documents[passages[0].chunk.doc_id].text[slice(*passages[0].best)]))
             labels.append(0)
     return out, np.array(labels)
-
-
-def auc(p: np.ndarray, y: np.ndarray) -> float:
-    pos, neg = p[y == 1], p[y == 0]
-    return float(((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum())
-                 / (len(pos) * len(neg)))
 
 
 def main() -> None:

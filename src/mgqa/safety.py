@@ -250,10 +250,11 @@ def amounts_about_the_subject(question: str, quotes: list, unknown: Sequence[str
     asked = {stem(s) for s in subjects}
 
     def about(quote) -> bool:
-        if asked <= {stem(w) for w in words(quote.text)}:
+        said = {stem(w) for w in words(quote.text)}
+        if asked <= said:
             return True
-        in_context = {stem(w) for w in words(f"{quote.title} {quote.section} {quote.text}")}
-        return any(c.isdigit() for c in quote.text) and asked <= in_context
+        context = {stem(w) for w in words(f"{quote.title} {quote.section}")}
+        return any(c.isdigit() for c in quote.text) and asked <= said | context
 
     kept = [q for q in quotes if about(q)]
     return kept, ([] if kept else [f"an amount for {' and '.join(subjects)}"])
