@@ -18,8 +18,14 @@ Training data, none of it from an evaluation set:
   answer (a word of two or more word pieces: "gabapentin", "cashews") replaced by a word close to it in meaning that
   the sentence doesn't use ("pregabalin", "almonds"), labelled as not answered. The check otherwise learns that a
   sentence answers whatever sounds like it, and reads magnesium's dose as answering a question on benfotiamine.
-The number of epochs is picked on a fifth of the documents held out (their pairs unseen), then the model is
-trained on everything for that many epochs. Seeded; torch's CPU kernels may differ in the last bits elsewhere.
+- batches I-K (tried, not in the shipped check: --batches ABCDEIJK; README: Answers from a library): 72 more
+  pages (public-health, clinic, pharmacy and seller pages in HTML, markdown and text, with their page clutter:
+  data/check_docs/), one topic each, written with their pairs by 12 helpers who saw neither the code nor any
+  question set, to teach the check pages it will never see.
+Trained on everything for --epochs (8); `--pick-epochs` first prints the curve on a fifth of the documents held out
+(their pairs unseen) and trains for its best count. That curve is noisy: with batches I-J added it peaked at epoch
+5 (0.866) and stayed at 0.857-0.860 to epoch 8, and the 5-epoch check read the development sets worse. Seeded;
+torch's CPU kernels may differ in the last bits elsewhere.
 """
 
 from __future__ import annotations
@@ -48,11 +54,12 @@ from mgqa.lexical import STOP_WORDS, stem  # noqa: E402
 from mgqa.settings import Settings  # noqa: E402
 
 PAIRS = ROOT / "data" / "answer_pairs.jsonl"
+CHECK_DOCS = ROOT / "data" / "check_docs"  # the pages of batches I-K (no question set asks of them)
 # The helper batches the shipped check learned from. Batches F-H (1,108 pairs, written for the query adapter,
 # scripts/train_query_adapter.py) were tried here too: the held-out AUC stayed where it was (0.87-0.88 at epochs
-# 5-7, against 0.877), so the check was not retrained and they are left out, to keep it reproducible.
+# 5-7, against 0.877), so they are left out.
 CHECK_BATCHES = ("A", "B", "C", "D", "E")
-HELD_OUT = 5  # one document in five holds out its pairs while the epochs are picked
+HELD_OUT = 5  # with --pick-epochs, one document in five holds out its pairs
 NEIGHBOURS = 2  # a near miss's closest sentences of its own document, as more negatives
 SEED_NEIGHBOURS = 3
 # A swapped subject: rare across the answering sentences (at most 1 % of them use it), of two or more word pieces,
@@ -68,7 +75,7 @@ def read(path: Path) -> list[dict]:
 def document_sentences(library: Path, archive: Path, wanted: set[str]) -> dict[str, list[str]]:
     """Each document's sentences, by the name the pairs use: a file name, or an NFCorpus id."""
     out = {}
-    for folder in (library, ROOT / "seeds"):
+    for folder in (library, ROOT / "seeds", CHECK_DOCS):
         for path in sorted(folder.iterdir()):
             if path.name in wanted:
                 doc, _ = load_document_with_warnings(path, folder)
@@ -211,7 +218,9 @@ def main() -> None:
     parser.add_argument("--library", type=Path, required=True, help="the test library's documents folder")
     parser.add_argument("--nfcorpus", type=Path, required=True, help="BEIR nfcorpus.zip")
     parser.add_argument("--out", type=Path, default=answer_check.MODEL_PATH)
-    parser.add_argument("--epochs", type=int, default=8, help="at most; the best held-out epoch count is kept")
+    parser.add_argument("--epochs", type=int, default=8, help="epochs (with --pick-epochs: at most)")
+    parser.add_argument("--pick-epochs", action="store_true", help="pick the epoch count on a fifth of the documents "
+                        "held out, then train on everything for it")
     parser.add_argument("--lr", type=float, default=5e-5, help="learning rate of the layer (the head's is 600x)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batches", default="".join(CHECK_BATCHES), help="the helper batches of the pairs to learn "
@@ -219,9 +228,8 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=answer_check.DEPTH, help="how many of the encoder's last "
                         "layers the check copies and fine-tunes")
     parser.add_argument("--leave-out", metavar="DOC", help="train without this document's pairs (and without the "
-                        "seed's question set when DOC is the seed) for exactly --epochs epochs (give the shipped "
-                        "model's): a model that never saw those questions, for scripts/train_answerability.py to "
-                        "read them with")
+                        "seed's question set when DOC is the seed): a model that never saw those questions, for "
+                        "scripts/train_answerability.py to read them with")
     parser.add_argument("--questions", type=Path, action="append", default=[], help="a question set (mgqa eval's "
                         "format) asked of the library and the seed: its in-scope answers and out-of-scope quotes "
                         "become pairs too (repeatable)")
@@ -241,30 +249,26 @@ def main() -> None:
         rows += swapped(embedder, rows, args.seed)
     states = states_of(embedder, [answer_check.pair_text(q, s) for q, s, _, _ in rows], layers=args.depth)
     y = np.array([r[2] for r in rows])
-    held = np.array([int(hashlib.sha256(r[3].encode()).hexdigest(), 16) % HELD_OUT == 0 for r in rows])
-    print(f"{len(rows)} pairs ({y.mean():.2f} answering), {held.sum()} held out", file=sys.stderr, flush=True)
-
-    if args.leave_out:  # the shipped model's recipe without those questions: no epochs to pick
-        trainer, _ = train(states, y, args.epochs, args.lr, args.seed, depth=args.depth)
-        trainer.model(answer_check.AnswerCheck, embedder.model_id, f"without {args.leave_out}, {args.epochs} "
-                      "epochs", answer_check.HEADS).save(args.out)
-        print(json.dumps({"pairs": len(rows), "epochs": args.epochs, "wrote": shown(args.out)}, indent=1))
-        return
-    held_states = [s for s, h in zip(states, held) if h]
-
-    def held_auc(trainer) -> float:
-        model = trainer.model(answer_check.AnswerCheck, embedder.model_id, "", answer_check.HEADS)
-        return auc(model.numpy_probabilities(held_states)[:, 0], y[held])
-
-    _, curve = train([s for s, h in zip(states, held) if not h], y[~held], args.epochs, args.lr, args.seed,
-                     held_auc, args.depth)
-    epochs = int(np.argmax(curve)) + 1
-    print(f"epochs picked: {epochs}", file=sys.stderr, flush=True)
-    trainer, _ = train(states, y, epochs, args.lr, args.seed, depth=args.depth)
     digest = hashlib.sha256(PAIRS.read_bytes()).hexdigest()[:12]
     asked = "".join(f", {path.name}" for path in args.questions) + (", swaps" if args.swaps else "")
-    model = trainer.model(answer_check.AnswerCheck, embedder.model_id,
-                          f"answer_pairs {digest}{asked}, {epochs} epochs, depth {args.depth}", answer_check.HEADS)
+    without = f", without {args.leave_out}" if args.leave_out else ""
+    print(f"{len(rows)} pairs ({y.mean():.2f} answering)", file=sys.stderr, flush=True)
+    epochs, curve = args.epochs, []
+    if args.pick_epochs:
+        held = np.array([int(hashlib.sha256(r[3].encode()).hexdigest(), 16) % HELD_OUT == 0 for r in rows])
+        held_states = [s for s, h in zip(states, held) if h]
+
+        def held_auc(trainer) -> float:
+            model = trainer.model(answer_check.AnswerCheck, embedder.model_id, "", answer_check.HEADS)
+            return auc(model.numpy_probabilities(held_states)[:, 0], y[held])
+
+        _, curve = train([s for s, h in zip(states, held) if not h], y[~held], args.epochs, args.lr, args.seed,
+                         held_auc, args.depth)
+        epochs = int(np.argmax(curve)) + 1
+        print(f"epochs picked: {epochs}", file=sys.stderr, flush=True)
+    trainer, _ = train(states, y, epochs, args.lr, args.seed, depth=args.depth)
+    model = trainer.model(answer_check.AnswerCheck, embedder.model_id, f"answer_pairs {digest} {args.batches}"
+                          f"{asked}{without}, {epochs} epochs, depth {args.depth}", answer_check.HEADS)
     model.save(args.out)
     print(json.dumps({"pairs": len(rows), "epochs": epochs, "held_out_auc": [round(a, 3) for a in curve],
                       "wrote": shown(args.out)}, indent=1))
