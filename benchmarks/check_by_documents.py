@@ -46,9 +46,8 @@ def pairs(kb: KnowledgeBase, path: Path) -> tuple[list[tuple[str, str]], np.ndar
     for case in evaluation.load_cases(path):
         passages = kb.passages(case.question, k=40)
         if case.kind == "in_scope" and case.answers:
-            found = next((kb.documents[p.chunk.doc_id].text[a:b] for p in passages for a, b in p.chunk.sentences
-                          if any(answer.strip()[:40] in kb.documents[p.chunk.doc_id].text[a:b]
-                                 for answer in case.answers)), None)
+            sentences = (kb.documents[p.chunk.doc_id].text[a:b] for p in passages for a, b in p.chunk.sentences)
+            found = next((s for s in sentences if any(answer.strip()[:40] in s for answer in case.answers)), None)
             if found:
                 out.append((case.question, found))
                 labels.append(1)

@@ -90,6 +90,15 @@ def measure(kb: KnowledgeBase, rows: list[dict]) -> None:
         row["x"] = kb.answerability_features(row["question"]).tolist()
 
 
+def measured_on(folders: tuple[Path, ...], sources: Path, rows: list[dict], work: Path, settings: Settings,
+                embedder) -> list[dict]:
+    """`rows` measured on a knowledge base built from `folders` (in work-docs and work-index)."""
+    index = Settings.from_env(index_dir=work.with_name(f"{work.name}-index"), model=settings.model)
+    build_from_folders(folders, work.with_name(f"{work.name}-docs"), index, sources, embedder)
+    measure(KnowledgeBase.load(settings=index, embedder=embedder), rows)
+    return rows
+
+
 def out_of_fold(x: np.ndarray, y: np.ndarray, strata: np.ndarray, c: float) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -148,17 +157,12 @@ def main() -> None:
     embedder = load_embedder(settings)
     with tempfile.TemporaryDirectory(prefix="mgqa-train-") as tmp:
         work = Path(tmp)
-        library = Settings.from_env(index_dir=work / "library-index", model=settings.model)
-        build_from_folders((args.library, ROOT / "seeds"), work / "library-docs", library, args.sources, embedder)
-        rows = library_rows()
-        measure(KnowledgeBase.load(settings=library, embedder=embedder), rows)
+        rows = measured_on((args.library, ROOT / "seeds"), args.sources, library_rows(), work / "library",
+                           settings, embedder)
         if args.unseen:
             questions, docs, sources = args.unseen
-            unseen = Settings.from_env(index_dir=work / "unseen-index", model=settings.model)
-            build_from_folders((args.library, ROOT / "seeds", docs), work / "unseen-docs", unseen, sources, embedder)
-            extra = library_rows(questions, "unseen")
-            measure(KnowledgeBase.load(settings=unseen, embedder=embedder), extra)
-            rows += extra
+            rows += measured_on((args.library, ROOT / "seeds", docs), sources, library_rows(questions, "unseen"),
+                                work / "unseen", settings, embedder)
         nf = nfcorpus_rows(args.nfcorpus)
         measure(nfcorpus_index(args.nfcorpus, work, settings, embedder), nf)
         rows += nf
