@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import pytest
 
 from fakes import FakeEmbedder, write
 from mgqa import disagreement
-from mgqa.answer import Quote
+from mgqa.answer import Answer, Quote
 from mgqa.build import build
 from mgqa.focus import Focus, passage_terms
+from mgqa.formatting import format_disagreements
 from mgqa.kb import KnowledgeBase
 from mgqa.settings import Settings
 from mgqa.terminal import render
@@ -147,3 +149,23 @@ def test_a_figure_about_another_subject_is_no_side_of_a_dispute():
     label = _quote("label", "Taurine supplements: what the label says", "Up to 3,000 mg a day is considered safe.")
     (found,) = disagreement.find(question, [taurine, label], focus=focus)  # the title names it: a side
     assert {c.value for c in found.claims} == {"500 mg", "3,000 mg"}
+
+
+def test_what_the_sources_disagree_on_reads_as_a_sentence_on_the_page_and_in_the_terminal():
+    """A flat "no" against a "yes" is said as the question asked ("on “can magnesium repair nerve damage?”"), not
+    as a mangled clause ("on the whether magnesium repair nerve damage"); a figure's quantity takes its article."""
+    question = "can magnesium repair nerve damage?"
+    yes = _quote("seller", "Magnesium for nerves", "Magnesium helps damaged nerves repair themselves.")
+    no = _quote("clinic", "Magnesium forms", "There is no good evidence that magnesium repairs damaged nerves.")
+    (found,) = disagreement.find(question, [yes, no])
+    assert {c.value for c in found.claims} == {"yes", "no"}
+    said = disagreement.notice([found])
+    assert said.startswith("Sources disagree on “can magnesium repair nerve damage?”: ") and "the whether" not in said
+    assert "On “can magnesium repair nerve damage?”:" in html.unescape(format_disagreements((found,), 2))
+    answer = Answer(question, "answered", "", (yes, no), said, None, (found,))
+    assert "Sources disagree on “can magnesium repair nerve damage?”:" in render(answer)
+    limit = _quote("agency", "Magnesium limits", "The upper limit is 350 mg a day.")
+    shop = _quote("shop", "Our magnesium", "Take 400 to 800 mg a day.")
+    (dose,) = disagreement.find("what is the max magnesium a day", [limit, shop])
+    assert disagreement.notice([dose]).startswith("Sources disagree on the safe daily amount: ")
+    assert "On the safe daily amount:" in format_disagreements((dose,), 2)

@@ -82,8 +82,13 @@ class Claim:
 class Disagreement:
     """Quoted documents that state different figures for one quantity (or opposite claims)."""
 
-    quantity: str  # e.g. "upper limit for supplemental magnesium"
+    quantity: str  # e.g. "safe daily amount"; for opposite claims, the question as asked, in quotation marks
     claims: tuple[Claim, ...]
+
+    @property
+    def subject(self) -> str:
+        """What the sources disagree on, as a sentence says it: "the safe daily amount", or the question asked."""
+        return self.quantity if self.quantity.startswith("“") else f"the {self.quantity}"
 
     def to_dict(self) -> dict:
         return {"quantity": self.quantity, "claims": [c.to_dict() for c in self.claims]}

@@ -149,7 +149,7 @@ def _yes_no_dispute(question: str, sides: list[tuple[int, Quote]]) -> list[Disag
     denies = [bool(_DENIAL.search(q.highlight)) for _, q in sides]
     if any(denies) and not all(denies) and len({q.doc_id for _, q in sides}) > 1:
         claims = tuple(_claim(q, i, "no" if d else "yes") for (i, q), d in zip(sides, denies))
-        return [Disagreement("whether " + question.strip().rstrip("?").split(maxsplit=1)[-1], claims)]
+        return [Disagreement(f"“{question.strip()}”", claims)]
     return []
 
 
@@ -239,7 +239,7 @@ def notice(found: list[Disagreement]) -> str:
     parts = []
     for item in found:
         sides = "; ".join(f"{_who(c)} says {c.value} [{c.quote + 1}]" for c in item.claims)
-        parts.append(f"Sources disagree on the {item.quantity}: {sides}.")
+        parts.append(f"Sources disagree on {item.subject}: {sides}.")
     return " ".join(parts)
 
 

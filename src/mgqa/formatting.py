@@ -69,7 +69,7 @@ def format_disagreements(disagreements: tuple[Disagreement, ...], quotes: int) -
              '<p class="mgqa-disagree-title"><strong>Sources disagree.</strong> The documents give different '
              "answers; a doctor, nurse or pharmacist can tell you which applies to you.</p>"]
     for disagreement in disagreements:
-        parts.append(f'<p class="mgqa-quantity">On {text(disagreement.quantity)}:</p><ul class="mgqa-sides">')
+        parts.append(f'<p class="mgqa-quantity">On {text(disagreement.subject)}:</p><ul class="mgqa-sides">')
         parts.extend(_claim(claim, quotes) for claim in disagreement.claims)
         parts.append("</ul>")
     return "".join(parts) + "</div>"

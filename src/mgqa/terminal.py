@@ -16,7 +16,7 @@ def render(answer: Answer, width: int = 88) -> str:
         label = _LABELS.get(answer.status, "Note")
         lines += _wrap(f"{label}: {answer.notice}", width) + [""]
     for item in answer.disagreements:  # both sides, before the quotes that show them
-        lines.append(f"Sources disagree on the {item.quantity}:")
+        lines.append(f"Sources disagree on {item.subject}:")
         for claim in item.claims:
             who = f"{claim.publisher or 'unnamed publisher'} ({LABELS.get(claim.publisher_type, 'unknown')})"
             lines += _wrap(f"- {claim.value}: {who}, quote [{claim.quote + 1}]", width, indent="  ")
