@@ -21,10 +21,12 @@ OWN, HELDOUT, BLIND = (ROOT / "eval" / name for name in ("questions.jsonl", "hel
 # (0.672 -> 0.738) and the library's gains. The query adapter (README: Retrieval) then lifted R@1 on all three
 # (own 0.776 -> 0.786, held-out 0.738 -> 0.787, blind 0.710 -> 0.790) and held-out R@3 (0.885 -> 0.918), and
 # traded two own questions' R@3 (0.929 -> 0.908: their answer is now fourth); the floors are the figures after it.
+# Quotes that can say the amount asked (safety.amounts_of_what_is_asked) lifted R@1: own 0.786 -> 0.796, held-out
+# 0.787 -> 0.803 ("how much water…" no longer opens with magnesium's dose).
 FLOORS = {
-    OWN: {"R@1": 0.785, "R@3": 0.908, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
+    OWN: {"R@1": 0.795, "R@3": 0.908, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
           "false_alarms": 0},
-    HELDOUT: {"R@1": 0.786, "R@3": 0.918, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
+    HELDOUT: {"R@1": 0.803, "R@3": 0.918, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
               "false_alarms": 1},
     BLIND: {"R@1": 0.789, "R@3": 0.903, "false_abstention": 0.033, "oos_abstention": 1.0, "emergency_recall": 1.0,
             "false_alarms": 1},
@@ -70,8 +72,9 @@ NEARMISS = ROOT / "eval" / "nearmiss.jsonl"
 # abstention score (0.386 before it), the answer check and passages under their title (R@1 0.8 -> 0.775, R@3
 # 0.9 -> 0.925, and one in-scope question refused: "how many hours of sleep should i get", best sentence 0.38 < 0.42).
 # The query adapter traded one near miss now answered (out-of-scope abstention 0.657 -> 0.629) for R@1 0.775 -> 0.8;
-# the answer check's floor (README: Abstention) refuses 7 more near misses (0.629 -> 0.729).
-NEARMISS_FLOORS = {"oos_abstention": 0.728, "R@1": 0.8, "R@3": 0.925}
+# the answer check's floor (README: Abstention) refuses 7 more near misses (0.629 -> 0.729); quotes that can say the
+# amount asked (epsom salt's is not magnesium's dose; "how many mcg" is not 350 mg) 4 more (0.743 -> 0.800), R@1 0.825.
+NEARMISS_FLOORS = {"oos_abstention": 0.8, "R@1": 0.825, "R@3": 0.925}
 NEARMISS_FALSE_ABSTENTION = 0.025
 
 

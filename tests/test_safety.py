@@ -166,8 +166,9 @@ def test_general_questions_get_the_ordinary_caution(question):
 # ---------------------------------------------------------------- amounts about the asked subject
 
 
-def quote(text: str, title: str = "Magnesium and your medicines", section: str = "") -> SimpleNamespace:
-    return SimpleNamespace(text=text, title=title, section=section)
+def quote(text: str, title: str = "Magnesium and your medicines", section: str = "",
+          highlight: str | None = None) -> SimpleNamespace:
+    return SimpleNamespace(text=text, title=title, section=section, highlight=text if highlight is None else highlight)
 
 
 def test_an_amount_is_kept_only_when_its_quote_names_the_asked_subject():
@@ -191,3 +192,39 @@ def test_a_passage_without_any_figure_is_not_an_amount_because_its_page_names_th
     no_figure = quote("Ask your pharmacist before you change anything.", section="Gabapentin and antacids")
     kept, missing = safety.amounts_about_the_subject("how much gabapentin can i take", [no_figure])
     assert kept == [] and missing == ["an amount for gabapentin"]
+
+
+# ---------------------------------------------------------------- quotes that can say the amount asked
+
+
+def test_what_how_much_or_how_many_asks_for_is_read_from_the_words_after_it():
+    assert safety.asked_amount("how much epsom salt should i put in a bath") == (None, ["epsom", "salt"])
+    assert safety.asked_amount("how many sprays of magnesium oil should i use") == ("sprays", ["magnesium", "oil"])
+    assert safety.asked_amount("b12 dosage for nerve damage?? how many mcg") == ("mcg", [])
+    assert safety.asked_amount("how many capsules come in a bottle") == ("capsules", [])  # "come" is its verb
+    assert safety.asked_amount("how much is too much magnesium") is None
+    assert safety.asked_amount("how much does magnesium 7 cost") is None
+    assert safety.asked_amount("what is the daily dose") is None
+
+
+def test_an_amount_of_one_thing_is_not_answered_with_a_figure_for_another():
+    dose = quote("General recommendation: 310-420mg of elemental magnesium daily for adults",
+                 title="Can Magnesium Repair Nerve Damage?", section="Finding the Right Dosage")
+    kept, missing = safety.amounts_of_what_is_asked("how much epsom salt should i put in a bath", [dose])
+    assert kept == [] and missing == ["an amount of epsom salt"]
+    kept, missing = safety.amounts_of_what_is_asked("b12 dosage for nerve damage?? how many mcg", [dose])
+    assert kept == [] and missing == ["a figure in mcg"]
+    assert safety.amounts_of_what_is_asked("how much magnesium should i take a day", [dose]) == ([dose], [])
+    assert safety.amounts_of_what_is_asked("how many mg of magnesium a day", [dose]) == ([dose], [])
+    assert safety.amounts_of_what_is_asked("how much mag shld i take", [dose]) == ([dose], [])  # "mag": magnesium
+
+
+def test_a_sentence_that_only_names_the_subject_states_no_amount_of_it():
+    """"Research shows that both taurine and magnesium stimulate the nervous system" names taurine but says no
+    amount of it; a list's "3." elsewhere in the passage is no amount either: the answering sentence must hold one."""
+    names = quote("Taurine is an amino acid.  3. Magnesium Glycinate",
+                  highlight="Research shows that both taurine and magnesium stimulate the nervous system.")
+    kept, missing = safety.amounts_of_what_is_asked("how much taurine should i take for my nerves", [names])
+    assert kept == [] and missing == ["an amount of taurine"]
+    water = quote("Aim for at least 8 glasses of water daily", section="Hydration")
+    assert safety.amounts_of_what_is_asked("how much water should i drink", [names, water]) == ([water], [])

@@ -23,6 +23,13 @@ _UNITS = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "µg"
           "week": "week", "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year"}
 FIGURE = re.compile(rf"({_NUMBER})(?:\s*(?:-|–|to|and)\s*({_NUMBER}))?\s*({'|'.join(sorted(_UNITS, key=len)[::-1])})"
                     r"(?![a-z])", re.I)
+
+
+def unit_of(word: str) -> str | None:
+    """The unit a word names ("milligrams" -> "mg"), or None."""
+    return _UNITS.get(word.lower())
+
+
 _TIME = frozenset({"hour", "day", "week", "month", "year"})
 # what the question asks for -> the units that can answer it, and a name for the quantity
 _ASKS = (

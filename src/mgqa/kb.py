@@ -174,6 +174,9 @@ class KnowledgeBase:
         lines: list[str] = [safety.SUPPORT_LINE] if support else []
         quotes, missing_amount = safety.amounts_about_the_subject(cleaned, quotes, focus.unknown)
         missing += missing_amount
+        if quotes:
+            quotes, missing_amount = safety.amounts_of_what_is_asked(cleaned, quotes)
+            missing += missing_amount
         asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes)) if quotes else []
         if asked:  # a price or a lab range the quotes don't state: not answered, however close they are
             quotes, missing, reason = [], missing + asked, f"the quotes don't state {', '.join(asked)}"

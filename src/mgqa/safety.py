@@ -258,3 +258,67 @@ def amounts_about_the_subject(question: str, quotes: list, unknown: Sequence[str
 
     kept = [q for q in quotes if about(q)]
     return kept, ([] if kept else [f"an amount for {' and '.join(subjects)}"])
+
+
+_HOW_MUCH = re.compile(r"\bhow (much|many)\b", re.I)
+_COUNT_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen half".split())
+_HOW_MUCH_WORDS = 4  # words read after "how much/many": "how much omega 3 fish oil"
+
+
+def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
+    """What "how much X" or "how many N (of X)" asks for: (N, the words naming X); N is None for "how much".
+    The words run from "how much/many" to the first function word ("how much epsom salt should I use": X is
+    "epsom salt"; "how many sprays of magnesium oil": N "sprays", X "magnesium oil"). None when a function word
+    comes first ("how much is too much", "how much does it cost"). Word order, not a list of subjects: it reads a
+    subject no document names as well as one they all do."""
+    from mgqa.lexical import STOP_WORDS
+    from mgqa.text import words
+
+    match = _HOW_MUCH.search(question)
+    if not match:
+        return None
+    run: list[str] = []
+    for word in words(question[match.end():]):
+        if (word in STOP_WORDS and word != "of") or len(run) == _HOW_MUCH_WORDS:
+            break
+        run.append(word)
+    counted, of = (run[:run.index("of")], run[run.index("of") + 1:]) if "of" in run else (run, [])
+    if match.group(1).lower() == "many":  # "how many capsules come in a bottle": what follows N is its verb
+        return (counted[0], of[:2]) if counted else None
+    named = (counted + of)[:3]
+    return (None, named) if named else None
+
+
+def amounts_of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
+    """Only quotes that could say the amount asked: for "how much X", a quote that names X (in its text, title
+    or headings; "mag" names magnesium) and whose answering sentence holds a number; for "how many" of a unit
+    ("how many mcg"), a quote stating a figure in that unit (350 mg is no number of micrograms); with "of X", one
+    that names X too. A question about epsom salt is not answered with magnesium's daily dose, nor taurine's
+    amount with a sentence that only names taurine. Returns (quotes, what no kept quote states)."""
+    from mgqa.disagreement import figures, unit_of
+    from mgqa.lexical import stem
+    from mgqa.text import words
+
+    asked = asked_amount(question)
+    if asked is None:
+        return quotes, []
+    counted, subject = asked
+    stems = [stem(w) for w in subject if len(stem(w)) > 2]
+    unit = unit_of(counted) if counted else None
+
+    def says(quote) -> bool:
+        if stems:
+            named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
+            if not any(n.startswith(s) for s in stems for n in named):
+                return False
+        if counted is None:
+            return any(w.rstrip("abcdefghijklmnopqrstuvwxyz").isdigit() or w in _COUNT_WORDS
+                       for w in words(quote.highlight))
+        return unit is None or bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
+
+    kept = [q for q in quotes if says(q)]
+    if kept:
+        return kept, []
+    of = " ".join(subject)
+    what = f"an amount of {of}" if counted is None else f"a figure in {counted}" if unit else f"how many {counted}"
+    return [], [what + (f" for {of}" if counted and of else "")]
