@@ -64,7 +64,7 @@ def page(browser, app_server):
     support line the real triage gives it (tests/test_kb.py; the fake model here has no triage)."""
     library = app_server.library
     real_ask = library.ask
-    hand_built = {DISAGREEING: lambda: disagreeing(real_ask(ORDINARY)),
+    hand_built = {DISAGREEING: lambda: disagreeing(real_ask(FOODS)),  # three documents quoted
                   SUPPORT: lambda: replace(real_ask(FOODS), question=SUPPORT, notice=safety.SUPPORT_LINE)}
     library.ask = lambda question: hand_built[question]() if question in hand_built else real_ask(question)
     open_app(browser, app_server.url)
