@@ -205,6 +205,8 @@ def test_what_how_much_or_how_many_asks_for_is_read_from_the_words_after_it():
     assert safety.asked_amount("how much is too much magnesium") is None
     assert safety.asked_amount("how much does magnesium 7 cost") is None
     assert safety.asked_amount("what is the daily dose") is None
+    for odd in ("how many", "how many of", "how much of it", "HOW MUCH ?!", "how much " + "of " * 500):
+        assert safety.asked_amount(odd) is None  # nothing named: nothing to check, and nothing raises
 
 
 def test_an_amount_of_one_thing_is_not_answered_with_a_figure_for_another():

@@ -279,7 +279,7 @@ def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
         return None
     run: list[str] = []
     for word in words(question[match.end():]):
-        if (word in STOP_WORDS and word != "of") or len(run) == _HOW_MUCH_WORDS:
+        if (word in STOP_WORDS and (word != "of" or "of" in run)) or len(run) == _HOW_MUCH_WORDS:
             break
         run.append(word)
     counted, of = (run[:run.index("of")], run[run.index("of") + 1:]) if "of" in run else (run, [])
