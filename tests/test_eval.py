@@ -77,27 +77,23 @@ NEARMISS = ROOT / "eval" / "nearmiss.jsonl"
 NEARMISS_FLOORS = {"oos_abstention": 0.8, "R@1": 0.825, "R@3": 0.925}
 NEARMISS_FALSE_ABSTENTION = 0.025
 
-
-def test_near_misses_are_refused_at_least_as_often_as_measured(real_kb):
-    measured = evaluation.evaluate(real_kb, evaluation.load_cases(NEARMISS))["metrics"]
-    for name, floor in NEARMISS_FLOORS.items():
-        assert measured[name] >= floor - 1e-9, f"nearmiss: {name} {measured[name]:.3f} worse than {floor}"
-    assert measured["false_abstention"] <= NEARMISS_FALSE_ABSTENTION + 1e-9
-
-
 AMOUNTS_BLIND = ROOT / "eval" / "amounts_blind.jsonl"
 # Amount, count and time questions over the seed (80 near misses the article states no figure for, 40 it does),
 # written by a helper from the article alone after safety.amounts_of_what_is_asked was built; frozen, never tuned
 # on. Its first run: out-of-scope abstention 0.613 before the rule, 0.650 with it; R@1 0.750 -> 0.775.
 AMOUNTS_FLOORS = {"oos_abstention": 0.65, "R@1": 0.775, "R@3": 0.925}
 AMOUNTS_FALSE_ABSTENTION = 0.05
+SEED_NEAR_MISSES = {NEARMISS: (NEARMISS_FLOORS, NEARMISS_FALSE_ABSTENTION),
+                    AMOUNTS_BLIND: (AMOUNTS_FLOORS, AMOUNTS_FALSE_ABSTENTION)}
 
 
-def test_amount_near_misses_written_blind_hold_their_first_run(real_kb):
-    measured = evaluation.evaluate(real_kb, evaluation.load_cases(AMOUNTS_BLIND))["metrics"]
-    for name, floor in AMOUNTS_FLOORS.items():
-        assert measured[name] >= floor - 1e-9, f"amounts blind: {name} {measured[name]:.3f} worse than {floor}"
-    assert measured["false_abstention"] <= AMOUNTS_FALSE_ABSTENTION + 1e-9
+@pytest.mark.parametrize("path", SEED_NEAR_MISSES, ids=lambda path: path.stem)
+def test_near_misses_are_refused_at_least_as_often_as_measured(real_kb, path):
+    floors, false_abstention = SEED_NEAR_MISSES[path]
+    measured = evaluation.evaluate(real_kb, evaluation.load_cases(path))["metrics"]
+    for name, floor in floors.items():
+        assert measured[name] >= floor - 1e-9, f"{path.name}: {name} {measured[name]:.3f} worse than {floor}"
+    assert measured["false_abstention"] <= false_abstention + 1e-9
 
 
 TRIAGE_BLIND = ROOT / "eval" / "triage_blind.jsonl"
