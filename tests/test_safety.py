@@ -230,3 +230,15 @@ def test_a_sentence_that_only_names_the_subject_states_no_amount_of_it():
     assert kept == [] and missing == ["an amount of taurine"]
     water = quote("Aim for at least 8 glasses of water daily", section="Hydration")
     assert safety.amounts_of_what_is_asked("how much water should i drink", [names, water]) == ([water], [])
+
+
+def test_a_dose_asked_of_something_is_read_from_the_words_beside_dose():
+    assert safety.asked_dose("gabapentin dose for postherpetic neuralgia mg per day") == ["gabapentin"]
+    assert safety.asked_dose("what dose of alpha lipoic acid is safe") == ["alpha", "lipoic", "acid"]
+    assert safety.asked_dose("calmcore dose per serving") == ["calmcore"]
+    assert safety.asked_dose("once i feel better should i lower my dose") is None
+    assert safety.asked_dose("whats the long term effect of high dose magnesium for years") is None  # a kind of dose
+    dose = quote("General recommendation: 310-420mg of elemental magnesium daily for adults")
+    kept, missing = safety.amounts_of_what_is_asked("whats a safe gabapentin dose for diabetic nerve pain", [dose])
+    assert kept == [] and missing == ["a dose for “safe gabapentin”"]  # the asker's words, as they wrote them
+    assert safety.amounts_of_what_is_asked("magnesium dose for nerve damage", [dose]) == ([dose], [])

@@ -289,6 +289,33 @@ def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
     return (None, named) if named else None
 
 
+_DOSE = re.compile(r"\b(?:dose|dosage|dosing)\b(\s+of\b)?", re.I)
+
+
+def asked_dose(question: str) -> list[str] | None:
+    """What "X dose" or "dose of X" asks the dose of: the words just before "dose" back to a function word
+    ("gabapentin dose for…": "gabapentin"), or after "dose of" up to one ("what dose of alpha lipoic acid is":
+    "alpha lipoic acid"); None when a function word is next ("my dose", "the dose") and when a word other than a
+    function word follows "dose", which then names a kind ("effects of high dose magnesium").
+    """
+    from mgqa.lexical import STOP_WORDS
+    from mgqa.text import words
+
+    match = _DOSE.search(question)
+    if not match:
+        return None
+    after = words(question[match.end():])[:1]
+    if not match.group(1) and after and after[0] not in STOP_WORDS and after[0] != "per":
+        return None  # "high dose magnesium": a kind of dose named, not a dose asked
+    side = words(question[match.end():]) if match.group(1) else words(question[:match.start()])[::-1]
+    run: list[str] = []
+    for word in side:
+        if word in STOP_WORDS or len(run) == 3:
+            break
+        run.append(word)
+    return (run if match.group(1) else run[::-1]) or None
+
+
 def amounts_of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
     """Only quotes that could say the amount asked: for "how much X", a quote that names X (in its text, title
     or headings; "mag" names magnesium) and whose answering sentence holds a number; for "how many" of a unit
@@ -300,9 +327,10 @@ def amounts_of_what_is_asked(question: str, quotes: list) -> tuple[list, list[st
     from mgqa.text import words
 
     asked = asked_amount(question)
-    if asked is None:
+    dosed = asked_dose(question) if asked is None else None
+    if asked is None and dosed is None:
         return quotes, []
-    counted, subject = asked
+    counted, subject = asked or (None, dosed)
     stems = [stem(w) for w in subject if len(stem(w)) > 2]
     unit = unit_of(counted) if counted else None
 
@@ -320,5 +348,6 @@ def amounts_of_what_is_asked(question: str, quotes: list) -> tuple[list, list[st
     if kept:
         return kept, []
     of = " ".join(subject)
-    what = f"an amount of {of}" if counted is None else f"a figure in {counted}" if unit else f"how many {counted}"
+    what = (f"a dose for “{of}”" if dosed else f"an amount of {of}" if counted is None
+            else f"a figure in {counted}" if unit else f"how many {counted}")
     return [], [what + (f" for {of}" if counted and of else "")]
