@@ -168,7 +168,8 @@ def test_general_questions_get_the_ordinary_caution(question):
 
 def quote(text: str, title: str = "Magnesium and your medicines", section: str = "",
           highlight: str | None = None) -> SimpleNamespace:
-    return SimpleNamespace(text=text, title=title, section=section, highlight=text if highlight is None else highlight)
+    return SimpleNamespace(text=text, title=title, section=section, highlight=text if highlight is None else highlight,
+                           promotional=False)
 
 
 def test_an_amount_is_kept_only_when_its_quote_names_the_asked_subject():
@@ -242,3 +243,14 @@ def test_a_dose_asked_of_something_is_read_from_the_words_beside_dose():
     kept, missing = safety.amounts_of_what_is_asked("whats a safe gabapentin dose for diabetic nerve pain", [dose])
     assert kept == [] and missing == ["a dose for “safe gabapentin”"]  # the asker's words, as they wrote them
     assert safety.amounts_of_what_is_asked("magnesium dose for nerve damage", [dose]) == ([dose], [])
+
+
+def test_a_dose_in_a_quote_is_still_seen_beside_an_emergency_or_talk_of_self_harm():
+    """The quote-side dose pattern (names_a_dose) is not the question-side one (asked_dose): a dose named in a
+    quote must keep it from an urgent answer and from talk of self-harm, whatever the question-side rules add."""
+    for text in ("Take 400 mg a day with food.", "Adults: 310-420mg daily.", "2 capsules per day"):
+        assert safety.names_a_dose(text), text
+        assert safety.harmful_near_self_harm(quote(text)), text
+    assert not safety.names_a_dose("What dose of magnesium is safe?")  # the word alone states no amount
+    dose = quote("Take 400 mg a day. Call your doctor if you feel weak.")
+    assert safety.harmful_when_urgent(dose)

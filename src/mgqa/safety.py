@@ -289,7 +289,7 @@ def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
     return (None, named) if named else None
 
 
-_DOSE = re.compile(r"\b(?:dose|dosage|dosing)\b(\s+of\b)?", re.I)
+_DOSE_ASKED = re.compile(r"\b(?:dose|dosage|dosing)\b(\s+of\b)?", re.I)  # a question's "X dose", "dose of X"
 
 
 def asked_dose(question: str) -> list[str] | None:
@@ -301,7 +301,7 @@ def asked_dose(question: str) -> list[str] | None:
     from mgqa.lexical import STOP_WORDS
     from mgqa.text import words
 
-    match = _DOSE.search(question)
+    match = _DOSE_ASKED.search(question)
     if not match:
         return None
     after = words(question[match.end():])[:1]
