@@ -21,7 +21,7 @@ OWN, HELDOUT, BLIND = (ROOT / "eval" / name for name in ("questions.jsonl", "hel
 # (0.672 -> 0.738) and the library's gains. The query adapter (README: Retrieval) then lifted R@1 on all three
 # (own 0.776 -> 0.786, held-out 0.738 -> 0.787, blind 0.710 -> 0.790) and held-out R@3 (0.885 -> 0.918), and
 # traded two own questions' R@3 (0.929 -> 0.908: their answer is now fourth); the floors are the figures after it.
-# Quotes that can say the amount asked (safety.amounts_of_what_is_asked) lifted R@1: own 0.786 -> 0.796, held-out
+# Quotes that can say the amount asked (amounts.of_what_is_asked) lifted R@1: own 0.786 -> 0.796, held-out
 # 0.787 -> 0.803 ("how much water…" no longer opens with magnesium's dose).
 FLOORS = {
     OWN: {"R@1": 0.795, "R@3": 0.908, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
@@ -79,9 +79,9 @@ NEARMISS_FALSE_ABSTENTION = 0.025
 
 AMOUNTS_BLIND = ROOT / "eval" / "amounts_blind.jsonl"
 # Amount, count and time questions over the seed (80 near misses the article states no figure for, 40 it does),
-# written by a helper from the article alone after safety.amounts_of_what_is_asked was built; frozen, never tuned
+# written by a helper from the article alone after amounts.of_what_is_asked was built; frozen, never tuned
 # on. Its first run: out-of-scope abstention 0.613 before the rule, 0.650 with it; R@1 0.750 -> 0.775. A dose asked of
-# something ("gabapentin dose", safety.asked_dose) 0.650 -> 0.700.
+# something ("gabapentin dose", amounts.asked_dose) 0.650 -> 0.700.
 AMOUNTS_FLOORS = {"oos_abstention": 0.7, "R@1": 0.775, "R@3": 0.925}
 AMOUNTS_FALSE_ABSTENTION = 0.05
 SEED_NEAR_MISSES = {NEARMISS: (NEARMISS_FLOORS, NEARMISS_FALSE_ABSTENTION),
@@ -189,7 +189,7 @@ LIBRARY_DEV, LIBRARY_BLIND = ROOT / "eval" / "library_questions.jsonl", ROOT / "
 # The answer check's floor (README: Abstention) lifted out-of-scope abstention (dev 0.750 -> 0.778, blind 0.604 ->
 # 0.660); with the triage's 11th change the blind set's R@1 and R@3 rose (0.855 -> 0.867, 0.904 -> 0.916). Sides
 # read by the answer check lifted dev's both sides (0.647 -> 0.706); a dose asked of something no quote gives a dose
-# of (safety.asked_dose: "what's the usual gabapentin dose") out-of-scope abstention (dev 0.778 -> 0.833, blind 0.660
+# of (amounts.asked_dose: "what's the usual gabapentin dose") out-of-scope abstention (dev 0.778 -> 0.833, blind 0.660
 # -> 0.717).
 LIBRARY_FLOORS = {
     LIBRARY_DEV: {"R@1": 0.866, "R@3": 0.918, "oos_abstention": 0.833, "both_sides": 0.705},
@@ -198,9 +198,9 @@ LIBRARY_FLOORS = {
 LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013}
 # answered questions that quote one document twice or more (issue #11: one quote per document unless no other
 # document answers); measured 0.100 and 0.125 when the metric was added. An amount named by its page's title and
-# headings (safety.amounts_about_the_subject) brought a second side into "does the 350 mg limit still count if its
+# headings (amounts.about_the_subject) brought a second side into "does the 350 mg limit still count if its
 # glycinate and not oxide", an answer that now quotes one document twice: blind both sides 0.682 -> 0.727, this
-# 0.125 -> 0.133. A dose asked of something (safety.asked_dose) refuses near misses that quoted one document once,
+# 0.125 -> 0.133. A dose asked of something (amounts.asked_dose) refuses near misses that quoted one document once,
 # so the same answers (12 on dev) are a larger share of fewer: dev 12 / 120 -> 12 / 118, blind 0.134 -> 0.137.
 LIBRARY_ONE_DOCUMENT_TWICE = {LIBRARY_DEV: 0.102, LIBRARY_BLIND: 0.137}
 

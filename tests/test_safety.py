@@ -160,97 +160,15 @@ def test_general_questions_get_the_ordinary_caution(question):
     assert not safety.needs_strong_caution(question)
 
 
-# ---------------------------------------------------------------- promotional passages
-
-
-# ---------------------------------------------------------------- amounts about the asked subject
-
-
-def quote(text: str, title: str = "Magnesium and your medicines", section: str = "",
-          highlight: str | None = None) -> SimpleNamespace:
-    return SimpleNamespace(text=text, title=title, section=section, highlight=text if highlight is None else highlight,
-                           promotional=False)
-
-
-def test_an_amount_is_kept_only_when_its_quote_names_the_asked_subject():
-    magnesium = quote("Most adults take 310 to 420 mg of magnesium a day.")
-    gabapentin = quote("Gabapentin is started at 300 mg at night.")
-    kept, missing = safety.amounts_about_the_subject("what's the usual gabapentin dose", [magnesium, gabapentin])
-    assert kept == [gabapentin] and missing == []
-    kept, missing = safety.amounts_about_the_subject("what's the usual gabapentin dose", [magnesium])
-    assert kept == [] and missing == ["an amount for gabapentin"]
-
-
-def test_a_figure_under_a_heading_or_title_naming_the_subject_is_about_it():
-    dose = quote("Take 2 capsules (600 mg) a day with food.", title="NerveCalm Gabapentin-Free Formula",
-                 section="How to take gabapentin alternatives")
-    assert safety.amounts_about_the_subject("how much gabapentin a day", [dose])[0] == [dose]
-    under_heading = quote("Start low: 100 mg at bedtime, then raise it every few days.", section="Gabapentin")
-    assert safety.amounts_about_the_subject("gabapentin dose?", [under_heading])[0] == [under_heading]
-
-
-def test_a_passage_without_any_figure_is_not_an_amount_because_its_page_names_the_subject():
-    no_figure = quote("Ask your pharmacist before you change anything.", section="Gabapentin and antacids")
-    kept, missing = safety.amounts_about_the_subject("how much gabapentin can i take", [no_figure])
-    assert kept == [] and missing == ["an amount for gabapentin"]
-
-
-# ---------------------------------------------------------------- quotes that can say the amount asked
-
-
-def test_what_how_much_or_how_many_asks_for_is_read_from_the_words_after_it():
-    assert safety.asked_amount("how much epsom salt should i put in a bath") == (None, ["epsom", "salt"])
-    assert safety.asked_amount("how many sprays of magnesium oil should i use") == ("sprays", ["magnesium", "oil"])
-    assert safety.asked_amount("b12 dosage for nerve damage?? how many mcg") == ("mcg", [])
-    assert safety.asked_amount("how many capsules come in a bottle") == ("capsules", [])  # "come" is its verb
-    assert safety.asked_amount("how much is too much magnesium") is None
-    assert safety.asked_amount("how much does magnesium 7 cost") is None
-    assert safety.asked_amount("what is the daily dose") is None
-    for odd in ("how many", "how many of", "how much of it", "HOW MUCH ?!", "how much " + "of " * 500):
-        assert safety.asked_amount(odd) is None  # nothing named: nothing to check, and nothing raises
-
-
-def test_an_amount_of_one_thing_is_not_answered_with_a_figure_for_another():
-    dose = quote("General recommendation: 310-420mg of elemental magnesium daily for adults",
-                 title="Can Magnesium Repair Nerve Damage?", section="Finding the Right Dosage")
-    kept, missing = safety.amounts_of_what_is_asked("how much epsom salt should i put in a bath", [dose])
-    assert kept == [] and missing == ["an amount of epsom salt"]
-    kept, missing = safety.amounts_of_what_is_asked("b12 dosage for nerve damage?? how many mcg", [dose])
-    assert kept == [] and missing == ["a figure in mcg"]
-    assert safety.amounts_of_what_is_asked("how much magnesium should i take a day", [dose]) == ([dose], [])
-    assert safety.amounts_of_what_is_asked("how many mg of magnesium a day", [dose]) == ([dose], [])
-    assert safety.amounts_of_what_is_asked("how much mag shld i take", [dose]) == ([dose], [])  # "mag": magnesium
-
-
-def test_a_sentence_that_only_names_the_subject_states_no_amount_of_it():
-    """"Research shows that both taurine and magnesium stimulate the nervous system" names taurine but says no
-    amount of it; a list's "3." elsewhere in the passage is no amount either: the answering sentence must hold one."""
-    names = quote("Taurine is an amino acid.  3. Magnesium Glycinate",
-                  highlight="Research shows that both taurine and magnesium stimulate the nervous system.")
-    kept, missing = safety.amounts_of_what_is_asked("how much taurine should i take for my nerves", [names])
-    assert kept == [] and missing == ["an amount of taurine"]
-    water = quote("Aim for at least 8 glasses of water daily", section="Hydration")
-    assert safety.amounts_of_what_is_asked("how much water should i drink", [names, water]) == ([water], [])
-
-
-def test_a_dose_asked_of_something_is_read_from_the_words_beside_dose():
-    assert safety.asked_dose("gabapentin dose for postherpetic neuralgia mg per day") == ["gabapentin"]
-    assert safety.asked_dose("what dose of alpha lipoic acid is safe") == ["alpha", "lipoic", "acid"]
-    assert safety.asked_dose("calmcore dose per serving") == ["calmcore"]
-    assert safety.asked_dose("once i feel better should i lower my dose") is None
-    assert safety.asked_dose("whats the long term effect of high dose magnesium for years") is None  # a kind of dose
-    dose = quote("General recommendation: 310-420mg of elemental magnesium daily for adults")
-    kept, missing = safety.amounts_of_what_is_asked("whats a safe gabapentin dose for diabetic nerve pain", [dose])
-    assert kept == [] and missing == ["a dose for “safe gabapentin”"]  # the asker's words, as they wrote them
-    assert safety.amounts_of_what_is_asked("magnesium dose for nerve damage", [dose]) == ([dose], [])
+# ---------------------------------------------------------------- quotes withheld beside an emergency or self-harm
 
 
 def test_a_dose_in_a_quote_is_still_seen_beside_an_emergency_or_talk_of_self_harm():
-    """The quote-side dose pattern (names_a_dose) is not the question-side one (asked_dose): a dose named in a
-    quote must keep it from an urgent answer and from talk of self-harm, whatever the question-side rules add."""
+    """The quote-side dose pattern (names_a_dose) is not the question-side one (amounts.asked_dose): a dose named in
+    a quote must keep it from an urgent answer and from talk of self-harm, whatever the question-side rules add."""
     for text in ("Take 400 mg a day with food.", "Adults: 310-420mg daily.", "2 capsules per day"):
         assert safety.names_a_dose(text), text
-        assert safety.harmful_near_self_harm(quote(text)), text
+        assert safety.harmful_near_self_harm(SimpleNamespace(text=text, promotional=False)), text
     assert not safety.names_a_dose("What dose of magnesium is safe?")  # the word alone states no amount
-    dose = quote("Take 400 mg a day. Call your doctor if you feel weak.")
-    assert safety.harmful_when_urgent(dose)
+    assert safety.harmful_when_urgent(SimpleNamespace(text="Take 400 mg a day. Call your doctor if you feel weak.",
+                                                      promotional=False))

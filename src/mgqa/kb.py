@@ -9,7 +9,18 @@ from pathlib import Path
 
 import numpy as np
 
-from mgqa import answer_check, answerability, disagreement, layer, query_adapter, ranking, safety, triage, vocabulary
+from mgqa import (
+    amounts,
+    answer_check,
+    answerability,
+    disagreement,
+    layer,
+    query_adapter,
+    ranking,
+    safety,
+    triage,
+    vocabulary,
+)
 from mgqa.answer import MAX_QUOTES, Answer, build_quotes
 from mgqa.embedding import Embedder, load_embedder
 from mgqa.focus import Focus, TermStats, passage_terms
@@ -172,10 +183,10 @@ class KnowledgeBase:
             return Answer(cleaned, "urgent", self._caution(quotes, strong), tuple(quotes), safety.EMERGENCY_NOTICE,
                           reason)
         lines: list[str] = [safety.SUPPORT_LINE] if support else []
-        quotes, missing_amount = safety.amounts_about_the_subject(cleaned, quotes, focus.unknown)
+        quotes, missing_amount = amounts.about_the_subject(cleaned, quotes, focus.unknown)
         missing += missing_amount
         if quotes:
-            quotes, missing_amount = safety.amounts_of_what_is_asked(cleaned, quotes)
+            quotes, missing_amount = amounts.of_what_is_asked(cleaned, quotes)
             missing += missing_amount
         asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes)) if quotes else []
         if asked:  # a price or a lab range the quotes don't state: not answered, however close they are

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAX_QUESTION_CHARS = 2000
@@ -200,8 +199,6 @@ def _fold(text: str) -> str:
 _DOSE = re.compile(r"\b\d[\d,.]*\s*(?:-|to|–)?\s*\d*\s*(?:mg|mcg|µg|g|iu|milligrams?|micrograms?|grams?|capsules?|"
                    r"tablets?|pills?)\b|\bdaily (?:dose|intake|allowance)|\bper day\b|\ba day\b", re.I)
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|poison\w*|toxic\w*|too (?:much|many)|took (?:the )?whole|swallowed)\b", re.I)
-_AMOUNT_ASK = re.compile(r"\b(?:how (?:much|many)|dose|dosage|dosing|mg|milligrams?|limit|maximum|max|price|cost)\b",
-                         re.I)
 
 
 _SAFETY_INFO = re.compile(r"\b(?:emergency|call (?:a|your) (?:doctor|physician)|seek (?:immediate |urgent )?"
@@ -228,126 +225,3 @@ def names_a_dose(text: str) -> bool:
 def asks_about_overdose(question: str) -> bool:
     """The question is about taking too much of something: it always gets the poison-control line."""
     return bool(_OVERDOSE.search(question))
-
-
-def amounts_about_the_subject(question: str, quotes: list, unknown: Sequence[str] = ()) -> tuple[list, list[str]]:
-    """For a question asking an amount (dose, limit, price) of a named health subject, keep only quotes that name
-    that subject: gabapentin's dose is not the magnesium dose in the next sentence. A quote that states a number
-    names it also through its page's title and headings: on a CoQ10 product's page, "Take 2 softgels (200 mg) a day"
-    under "How to take it" is CoQ10's dose. `unknown`: the question's rare words no document uses
-    (focus.TermStats.unknown), subjects too: no quote names them, so no figure answers an amount of benfotiamine.
-    Returns (quotes, subjects no kept quote names)."""
-    from mgqa.lexical import stem
-    from mgqa.text import words
-    from mgqa.vocabulary import HEALTH_TERMS
-
-    if not _AMOUNT_ASK.search(question):
-        return quotes, []
-    subjects = [w for w in dict.fromkeys(words(question)) if w in HEALTH_TERMS or w.rstrip("s") in HEALTH_TERMS]
-    subjects += [w for w in unknown if w not in subjects]
-    if not subjects:
-        return quotes, []
-    asked = {stem(s) for s in subjects}
-
-    def about(quote) -> bool:
-        said = {stem(w) for w in words(quote.text)}
-        if asked <= said:
-            return True
-        context = {stem(w) for w in words(f"{quote.title} {quote.section}")}
-        return any(c.isdigit() for c in quote.text) and asked <= said | context
-
-    kept = [q for q in quotes if about(q)]
-    return kept, ([] if kept else [f"an amount for {' and '.join(subjects)}"])
-
-
-_HOW_MUCH = re.compile(r"\bhow (much|many)\b", re.I)
-_COUNT_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen half".split())
-_HOW_MUCH_WORDS = 4  # words read after "how much/many": "how much omega 3 fish oil"
-
-
-def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
-    """What "how much X" or "how many N (of X)" asks for: (N, the words naming X); N is None for "how much".
-    The words run from "how much/many" to the first function word ("how much epsom salt should I use": X is
-    "epsom salt"; "how many sprays of magnesium oil": N "sprays", X "magnesium oil"). None when a function word
-    comes first ("how much is too much", "how much does it cost"). Word order, not a list of subjects: it reads a
-    subject no document names as well as one they all do."""
-    from mgqa.lexical import STOP_WORDS
-    from mgqa.text import words
-
-    match = _HOW_MUCH.search(question)
-    if not match:
-        return None
-    run: list[str] = []
-    for word in words(question[match.end():]):
-        if (word in STOP_WORDS and (word != "of" or "of" in run)) or len(run) == _HOW_MUCH_WORDS:
-            break
-        run.append(word)
-    counted, of = (run[:run.index("of")], run[run.index("of") + 1:]) if "of" in run else (run, [])
-    if match.group(1).lower() == "many":  # "how many capsules come in a bottle": what follows N is its verb
-        return (counted[0], of[:2]) if counted else None
-    named = (counted + of)[:3]
-    return (None, named) if named else None
-
-
-_DOSE_ASKED = re.compile(r"\b(?:dose|dosage|dosing)\b(\s+of\b)?", re.I)  # a question's "X dose", "dose of X"
-
-
-def asked_dose(question: str) -> list[str] | None:
-    """What "X dose" or "dose of X" asks the dose of: the words just before "dose" back to a function word
-    ("gabapentin dose for…": "gabapentin"), or after "dose of" up to one ("what dose of alpha lipoic acid is":
-    "alpha lipoic acid"); None when a function word is next ("my dose", "the dose") and when a word other than a
-    function word follows "dose", which then names a kind ("effects of high dose magnesium").
-    """
-    from mgqa.lexical import STOP_WORDS
-    from mgqa.text import words
-
-    match = _DOSE_ASKED.search(question)
-    if not match:
-        return None
-    after = words(question[match.end():])[:1]
-    if not match.group(1) and after and after[0] not in STOP_WORDS and after[0] != "per":
-        return None  # "high dose magnesium": a kind of dose named, not a dose asked
-    side = words(question[match.end():]) if match.group(1) else words(question[:match.start()])[::-1]
-    run: list[str] = []
-    for word in side:
-        if word in STOP_WORDS or len(run) == 3:
-            break
-        run.append(word)
-    return (run if match.group(1) else run[::-1]) or None
-
-
-def amounts_of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
-    """Only quotes that could say the amount asked: for "how much X", a quote that names X (in its text, title
-    or headings; "mag" names magnesium) and whose answering sentence holds a number; for "how many" of a unit
-    ("how many mcg"), a quote stating a figure in that unit (350 mg is no number of micrograms); with "of X", one
-    that names X too. A question about epsom salt is not answered with magnesium's daily dose, nor taurine's
-    amount with a sentence that only names taurine. Returns (quotes, what no kept quote states)."""
-    from mgqa.disagreement import figures, unit_of
-    from mgqa.lexical import stem
-    from mgqa.text import words
-
-    asked = asked_amount(question)
-    dosed = asked_dose(question) if asked is None else None
-    if asked is None and dosed is None:
-        return quotes, []
-    counted, subject = asked or (None, dosed)
-    stems = [stem(w) for w in subject if len(stem(w)) > 2]
-    unit = unit_of(counted) if counted else None
-
-    def says(quote) -> bool:
-        if stems:
-            named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
-            if not any(n.startswith(s) for s in stems for n in named):
-                return False
-        if counted is None:
-            return any(w.rstrip("abcdefghijklmnopqrstuvwxyz").isdigit() or w in _COUNT_WORDS
-                       for w in words(quote.highlight))
-        return unit is None or bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
-
-    kept = [q for q in quotes if says(q)]
-    if kept:
-        return kept, []
-    of = " ".join(subject)
-    what = (f"a dose for “{of}”" if dosed else f"an amount of {of}" if counted is None
-            else f"a figure in {counted}" if unit else f"how many {counted}")
-    return [], [what + (f" for {of}" if counted and of else "")]
