@@ -4,7 +4,8 @@
 
 For each question set, every in-scope question's answering sentence (the first sentence of the retrieved passages
 that holds one of its verbatim answers) and every near miss's best sentence of its first passage, read by each
-check (the shipped one first): the AUC of answers over near misses, and the shares read as answering (>= 0.5).
+check (the shipped one first): the AUC of answers over near misses, and the shares read as answering (>= 0.5);
+on the library, also the share of unrelated pairs (a question with random sentences of other documents) read so.
 Sets: the library's development questions (documents the check learned from), the seed's near misses (the seed
 it learned from), and the unseen development set (documents nothing here learned from; README: Answers from a
 library). `CHECK.npz` files come from scripts/train_answer_check.py; a check reads bare sentences, as kb.py
@@ -13,6 +14,7 @@ hands them over.
 
 from __future__ import annotations
 
+import random
 import sys
 import tempfile
 from pathlib import Path
@@ -57,6 +59,25 @@ def pairs(kb: KnowledgeBase, path: Path) -> tuple[list[tuple[str, str]], np.ndar
     return out, np.array(labels)
 
 
+UNRELATED = 5  # sentences of other documents paired with each in-scope question
+
+
+def unrelated(kb: KnowledgeBase, path: Path, seed: int = 0) -> list[tuple[str, str]]:
+    """Each in-scope question with UNRELATED random sentences (six words or more) of documents it is not about:
+    pairs no check should read as answering. The check learned only answers against near misses, never these."""
+    rng = random.Random(seed)
+    sentences = {doc: [text[a:b] for a, b in kb.data.sentence_spans(doc) if len(text[a:b].split()) >= 6]
+                 for doc, text in ((doc, kb.documents[doc].text) for doc in kb.documents)}
+    out = []
+    for case in evaluation.load_cases(path):
+        if case.kind != "in_scope":
+            continue
+        own = {Path(doc).stem.replace("_", "-") for doc in case.docs}
+        others = [doc for doc, found in sentences.items() if found and doc not in own]
+        out += [(case.question, rng.choice(sentences[rng.choice(others)])) for _ in range(UNRELATED)]
+    return out
+
+
 def main() -> None:
     checks = [("shipped", None)] + [(Path(arg).name, answer_check.AnswerCheck.load(Path(arg))) for arg in sys.argv[1:]]
     with tempfile.TemporaryDirectory(prefix="mgqa-check-docs-") as tmp:
@@ -73,6 +94,10 @@ def main() -> None:
                 print(f"{name} ({int(y.sum())} answers, {int((1 - y).sum())} near misses), {label}: "
                       f"AUC {auc(p, y):.3f}, answers read as answering {np.mean(p[y == 1] >= 0.5):.2f}, "
                       f"near misses {np.mean(p[y == 0] >= 0.5):.2f}", flush=True)
+                if sources is not None and extra is None:  # the library: unrelated pairs too
+                    far = np.array([reader.scores(kb.embedder, q, [s])[0] for q, s in unrelated(kb, questions)])
+                    print(f"  unrelated pairs ({len(far)}), {label}: read as answering {np.mean(far >= 0.5):.2f}, "
+                          f"median {np.median(far):.2f}", flush=True)
 
 
 if __name__ == "__main__":
