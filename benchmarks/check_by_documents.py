@@ -66,8 +66,10 @@ def unrelated(kb: KnowledgeBase, path: Path, seed: int = 0) -> list[tuple[str, s
     """Each in-scope question with UNRELATED random sentences (six words or more) of documents it is not about:
     pairs no check should read as answering. The check learned only answers against near misses, never these."""
     rng = random.Random(seed)
-    sentences = {doc: [text[a:b] for a, b in kb.data.sentence_spans(doc) if len(text[a:b].split()) >= 6]
-                 for doc, text in ((doc, kb.documents[doc].text) for doc in kb.documents)}
+    sentences = {}
+    for doc, document in kb.documents.items():
+        spans = (document.text[a:b] for a, b in kb.data.sentence_spans(doc))
+        sentences[doc] = [s for s in spans if len(s.split()) >= 6]
     out = []
     for case in evaluation.load_cases(path):
         if case.kind != "in_scope":
@@ -88,14 +90,15 @@ def main() -> None:
             build_from_folders(folders, work / "docs", settings, sources)
             kb = KnowledgeBase.load(settings=settings)
             found, y = pairs(kb, questions)
+            far_pairs = unrelated(kb, questions) if sources is not None and extra is None else []  # the library
             for label, check in checks:
                 reader = check or kb.answer_check
                 p = np.array([reader.scores(kb.embedder, q, [s])[0] for q, s in found])
                 print(f"{name} ({int(y.sum())} answers, {int((1 - y).sum())} near misses), {label}: "
                       f"AUC {auc(p, y):.3f}, answers read as answering {np.mean(p[y == 1] >= 0.5):.2f}, "
                       f"near misses {np.mean(p[y == 0] >= 0.5):.2f}", flush=True)
-                if sources is not None and extra is None:  # the library: unrelated pairs too
-                    far = np.array([reader.scores(kb.embedder, q, [s])[0] for q, s in unrelated(kb, questions)])
+                if far_pairs:
+                    far = np.array([reader.scores(kb.embedder, q, [s])[0] for q, s in far_pairs])
                     print(f"  unrelated pairs ({len(far)}), {label}: read as answering {np.mean(far >= 0.5):.2f}, "
                           f"median {np.median(far):.2f}", flush=True)
 

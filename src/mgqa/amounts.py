@@ -48,6 +48,17 @@ def about_the_subject(question: str, quotes: list, unknown: Sequence[str] = ()) 
     return kept, ([] if kept else [f"an amount for {' and '.join(subjects)}"])
 
 
+def _named_run(side: list[str], most: int, through_of: bool = False) -> list[str]:
+    """The words of `side` up to the first function word, at most `most` of them; with `through_of`, one "of" is
+    read through ("how many sprays of magnesium oil")."""
+    run: list[str] = []
+    for word in side:
+        if (word in STOP_WORDS and not (through_of and word == "of" and "of" not in run)) or len(run) == most:
+            break
+        run.append(word)
+    return run
+
+
 _HOW_MUCH = re.compile(r"\bhow (much|many)\b", re.I)
 _COUNT_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen half".split())
 _HOW_MUCH_WORDS = 4  # words read after "how much/many": "how much omega 3 fish oil"
@@ -59,15 +70,10 @@ def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
     "epsom salt"; "how many sprays of magnesium oil": N "sprays", X "magnesium oil"). None when a function word
     comes first ("how much is too much", "how much does it cost"). Word order, not a list of subjects: it reads a
     subject no document names as well as one they all do."""
-
     match = _HOW_MUCH.search(question)
     if not match:
         return None
-    run: list[str] = []
-    for word in words(question[match.end():]):
-        if (word in STOP_WORDS and (word != "of" or "of" in run)) or len(run) == _HOW_MUCH_WORDS:
-            break
-        run.append(word)
+    run = _named_run(words(question[match.end():]), _HOW_MUCH_WORDS, through_of=True)
     counted, of = (run[:run.index("of")], run[run.index("of") + 1:]) if "of" in run else (run, [])
     if match.group(1).lower() == "many":  # "how many capsules come in a bottle": what follows N is its verb
         return (counted[0], of[:2]) if counted else None
@@ -82,22 +88,16 @@ def asked_dose(question: str) -> list[str] | None:
     """What "X dose" or "dose of X" asks the dose of: the words just before "dose" back to a function word
     ("gabapentin dose for…": "gabapentin"), or after "dose of" up to one ("what dose of alpha lipoic acid is":
     "alpha lipoic acid"); None when a function word is next ("my dose", "the dose") and when a word other than a
-    function word follows "dose", which then names a kind ("effects of high dose magnesium").
-    """
-
+    function word follows "dose", which then names a kind ("effects of high dose magnesium")."""
     match = _DOSE_ASKED.search(question)
     if not match:
         return None
     after = words(question[match.end():])[:1]
     if not match.group(1) and after and after[0] not in STOP_WORDS and after[0] != "per":
         return None  # "high dose magnesium": a kind of dose named, not a dose asked
-    side = words(question[match.end():]) if match.group(1) else words(question[:match.start()])[::-1]
-    run: list[str] = []
-    for word in side:
-        if word in STOP_WORDS or len(run) == 3:
-            break
-        run.append(word)
-    return (run if match.group(1) else run[::-1]) or None
+    if match.group(1):
+        return _named_run(words(question[match.end():]), 3) or None
+    return _named_run(words(question[:match.start()])[::-1], 3)[::-1] or None
 
 
 def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
@@ -107,13 +107,12 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
     that names X too; for "X dose" or "dose of X" (asked_dose), as for "how much X". A question about epsom salt
     is not answered with magnesium's daily dose, nor taurine's amount with a sentence that only names taurine, nor
     gabapentin's dose with magnesium's. Returns (quotes, what no kept quote states)."""
-
     asked = asked_amount(question)
     dosed = asked_dose(question) if asked is None else None
     if asked is None and dosed is None:
         return quotes, []
     counted, subject = asked or (None, dosed)
-    stems = [stem(w) for w in subject if len(stem(w)) > 2]
+    stems = [s for s in map(stem, subject) if len(s) > 2]
     unit = unit_of(counted) if counted else None
 
     def says(quote) -> bool:
