@@ -126,3 +126,47 @@ def test_the_check_is_read_for_a_settled_answer_only_when_the_floor_can_refuse_i
                         [0.9] * len(sentences))
     assert real_kb.ask("magnesium nerve pain").status == "answered" and read == []  # a keyword query: no floor
     assert real_kb.ask("How much magnesium should I take for nerve pain?").status == "answered" and read
+
+
+def _passage(doc, sentences: list[str], section: tuple[str, ...] = ()):
+    from mgqa.records import Chunk
+    from mgqa.retrieval import Passage
+
+    spans, at = [], 0
+    for sentence in sentences:
+        start = doc.text.index(sentence, at)
+        spans.append((start, start + len(sentence)))
+        at = start + len(sentence)
+    chunk = Chunk("c", doc.doc_id, spans[0][0], spans[-1][1], doc.text[spans[0][0]:spans[-1][1]], section,
+                  tuple(spans))
+    return Passage(chunk, 1.0, 0.5, 0.5, 1.0, spans[0], (0.5,) * len(spans), 0.5)
+
+
+@pytest.mark.parametrize("title, sentences, question, stated", [
+    # the figure's sentence says "it": the sentence before names the vaccine
+    ("Shingles", ["The recombinant shingles vaccine is recommended for adults over 50.",
+                  "It is given as 2 doses, 2 to 6 months apart."],
+     "shingles vaccine how far apart are the shots", True),
+    # the page's title completes the subject the sentence before starts
+    ("Shingles and nerve pain",
+     ["Lidocaine patches go over the painful skin.", "They can stay on for up to 12 hours."],
+     "how long can lidocaine patches stay on for shingles pain", True),
+    # a heading on the subject alone doesn't make another thing's figure the subject's
+    ("Shingles and nerve pain", ["Most people need no treatment.", "Pain fades within 3 months."],
+     "how long do lidocaine patches last", False),
+    # a figure two sentences after the one naming the subject is not taken as the subject's
+    ("Patches", ["Lidocaine patches go over the painful skin.", "Creams are also sold.", "Relief lasts 3 months."],
+     "how long does lidocaine relief last", False),
+])
+def test_an_amount_is_the_subjects_when_its_sentence_or_the_one_before_names_it(title, sentences, question, stated):
+    from mgqa import disagreement
+    from mgqa.focus import TermStats
+    from mgqa.records import Document
+
+    doc = Document("d", "d.txt", "txt", title, " ".join(sentences), "0")
+    from mgqa.lexical import terms
+
+    stats = TermStats({t: 1 for t in terms(f"{title} {doc.text} {question}")}, 20)
+    about = disagreement.about_of(question, stats.focus(question))
+    units = disagreement.asked(question)[1]
+    assert answerability._states_amount_of(_passage(doc, sentences), doc, about, units) is stated

@@ -72,7 +72,8 @@ def features_and_sentence(question: str, focus: Focus, passages: list[Passage], 
     wanted = disagreement.asked(question)
     amount_missing = 0.0
     if wanted and _HOW_MUCH.search(question):  # asked outright: a figure of that kind next to the asked subject
-        amount_missing = 0.0 if _states_amount_of(quoted, doc.text, focus, wanted[1]) else 1.0
+        about = disagreement.about_of(question, focus)
+        amount_missing = 0.0 if _states_amount_of(quoted, doc, about, wanted[1]) else 1.0
     return np.array([
         top, quoted.sentence, quoted.dense, quoted.sentence - float(np.median(scores)), top - quoted.sentence,
         focus.coverage(named[rank]), focus.coverage(passage_terms(sentence_text)),
@@ -86,14 +87,24 @@ def put_as_question(text: str) -> bool:
     return bool(_QUESTION.search(text))
 
 
-def _states_amount_of(p: Passage, text: str, focus: Focus, units: set[str]) -> bool:
-    """Whether a sentence of the passage states a figure in those units and names the question's subject (its
-    medicines, nutrients and conditions, else its rarest focus term): kale's magnesium is not spinach's."""
-    subject = focus.subject()
+def _states_amount_of(p: Passage, doc: Document, about: disagreement.About | None, units: set[str]) -> bool:
+    """Whether a sentence of the passage states a figure in those units about the question's subject (its
+    medicines, nutrients and conditions, else its rarest focus term that doesn't ask for the amount itself):
+    kale's magnesium is not spinach's. The sentence or the one before it names the subject ("It is given as 2
+    doses, 2 to 6 months apart" after a sentence on the vaccine); the page's title and headings may name the
+    rest of it, never all of it (a heading on nerve health doesn't make a magnesium limit a safe amount of drink)."""
+    if about is None:
+        return any(disagreement.figures(doc.text[a:b], units) for a, b in p.chunk.sentences)
+    focus, subject = about
+    page = passage_terms(doc.title or "", " ".join(p.chunk.section))
+    previous: frozenset[str] = frozenset()
     for a, b in p.chunk.sentences:
-        sentence = text[a:b]
-        if disagreement.figures(sentence, units) and focus.names_all(subject, passage_terms(sentence)):
+        said = passage_terms(doc.text[a:b])
+        near = said | previous
+        if (disagreement.figures(doc.text[a:b], units) and focus.names_all(subject, near | page)
+                and (not subject or any(focus.addressed(t, near) for t in subject))):
             return True
+        previous = said
     return False
 
 

@@ -108,7 +108,7 @@ def _stating(texts: Sequence[str], units: set[str]) -> list[tuple[str, _Figure]]
 About = tuple[Focus, frozenset[str]]  # a question's focus and what it asks an amount of
 
 
-def _about_of(question: str, focus: Focus | None) -> About | None:
+def about_of(question: str, focus: Focus | None) -> About | None:
     """The focus with the question's subject: its medicines, nutrients and conditions, else the rarest of its
     focus terms that don't ask for the amount itself ("max", "how soon", "per day")."""
     if focus is None:
@@ -118,7 +118,7 @@ def _about_of(question: str, focus: Focus | None) -> About | None:
     return focus, focus.subject(asking)
 
 
-def _about(about: About | None, title: str | None, section: str, sentence: str) -> bool:
+def is_about(about: About | None, title: str | None, section: str, sentence: str) -> bool:
     """Whether a sentence, under its page's title and headings, names what the question asks an amount of: B12's
     daily need is not the 300 mg on a magnesium page (without a subject, every sentence is)."""
     return about is None or about[0].names_all(about[1], passage_terms(title or "", section, sentence))
@@ -131,7 +131,7 @@ def _claims(quotes: Sequence[Quote], units: set[str], reads: Reader | None,
     `verify`, only from a sentence the answer check reads as answering the question (a label's "1,000 mg" example
     is not a safe daily amount)."""
     options = [[(t, f) for t, f in _stating([q.highlight] + [q.text[a:b] for a, b in textlib.sentences(q.text)], units)
-                if _about(about, q.title, q.section, t)] for q in quotes]
+                if is_about(about, q.title, q.section, t)] for q in quotes]
     if verify:  # the check reads at most SENTENCES_READ of a quote: one that states a figure and doesn't answer
         options = [option[:SENTENCES_READ] for option in options]  # is seldom followed by one that does
     at = [0] * len(options)  # each quote's sentence under consideration
@@ -167,7 +167,7 @@ def find(question: str, quotes: list[Quote], reads: Reader | None = None, focus:
     dispute the figures or wordings show is said only with the sides the check reads as answering (it runs only
     then: most answers show no dispute). `focus`: what the question is about; a figure is a side only in a sentence
     about the asked subject."""
-    return _find(question, quotes, reads, _about_of(question, focus))
+    return _find(question, quotes, reads, about_of(question, focus))
 
 
 def _find(question: str, quotes: list[Quote], reads: Reader | None, about: About | None) -> list[Disagreement]:
@@ -200,7 +200,7 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
     on a dose or medicine question; then the disagreements among them. `reads`: the answer check over sentences;
     with it, a figure is a side only in a sentence the check reads as answering the question; with `focus`, only in
     a sentence about the asked subject."""
-    about = _about_of(question, focus)
+    about = about_of(question, focus)
     if not quotes or limit < 2:  # one quote can't show two sides
         return quotes, _find(question, quotes, reads, about) if quotes else []
     wanted = asked(question)
@@ -209,7 +209,7 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
         values = {(f.low, f.high) for f in _claims(quotes, wanted[1], reads, about=about) if f is not None}
         candidates = [(p, option[0][0]) for p in answering if p.chunk.doc_id not in quoted
                       and (option := _stating([documents[p.chunk.doc_id].text[slice(*p.best)]], wanted[1]))
-                      and _about(about, documents[p.chunk.doc_id].title, " ".join(p.chunk.section), option[0][0])
+                      and is_about(about, documents[p.chunk.doc_id].title, " ".join(p.chunk.section), option[0][0])
                       and (option[0][1].low, option[0][1].high) not in values]
         for passage, sentence in candidates[:OTHER_SIDES]:
             if _accepted(reads, [sentence])[0]:
