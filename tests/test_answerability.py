@@ -154,7 +154,10 @@ def _passage(doc, sentences: list[str], section: tuple[str, ...] = ()):
     # a heading on the subject alone doesn't make another thing's figure the subject's
     ("Shingles and nerve pain", ["Most people need no treatment.", "Pain fades within 3 months."],
      "how long do lidocaine patches last", False),
-    # a figure two sentences after the one naming the subject is not taken as the subject's
+    # a figure two sentences after the one naming the subject is not taken as the subject's, nor one in the
+    # next list item or paragraph
+    ("Recovery", ["Some pain may ease within days.\n", "Nerve changes take 3-8 weeks."],
+     "how long does pain take to fade", False),
     ("Patches", ["Lidocaine patches go over the painful skin.", "Creams are also sold.", "Relief lasts 3 months."],
      "how long does lidocaine relief last", False),
 ])
@@ -164,6 +167,7 @@ def test_an_amount_is_the_subjects_when_its_sentence_or_the_one_before_names_it(
     from mgqa.records import Document
 
     doc = Document("d", "d.txt", "txt", title, " ".join(sentences), "0")
+    sentences = [s.strip() for s in sentences]
     from mgqa.lexical import terms
 
     stats = TermStats({t: 1 for t in terms(f"{title} {doc.text} {question}")}, 20)

@@ -90,21 +90,22 @@ def put_as_question(text: str) -> bool:
 def _states_amount_of(p: Passage, doc: Document, about: disagreement.About | None, units: set[str]) -> bool:
     """Whether a sentence of the passage states a figure in those units about the question's subject (its
     medicines, nutrients and conditions, else its rarest focus term that doesn't ask for the amount itself):
-    kale's magnesium is not spinach's. The sentence or the one before it names the subject ("It is given as 2
-    doses, 2 to 6 months apart" after a sentence on the vaccine); the page's title and headings may name the
-    rest of it, never all of it (a heading on nerve health doesn't make a magnesium limit a safe amount of drink)."""
+    kale's magnesium is not spinach's. The sentence names the subject, or the one before it in the same
+    paragraph does ("It is given as 2 doses, 2 to 6 months apart" after a sentence on the vaccine; a list item
+    or a paragraph starts afresh); the page's title and headings may name the rest of it, never all of it (a
+    heading on nerve health doesn't make a magnesium limit a safe amount of drink)."""
     if about is None:
         return any(disagreement.figures(doc.text[a:b], units) for a, b in p.chunk.sentences)
     focus, subject = about
     page = passage_terms(doc.title or "", " ".join(p.chunk.section))
-    previous: frozenset[str] = frozenset()
+    previous, end = frozenset(), None  # the sentence before: its terms, where it ends
     for a, b in p.chunk.sentences:
         said = passage_terms(doc.text[a:b])
-        near = said | previous
+        near = said | (previous if end is not None and "\n" not in doc.text[end:a] else frozenset())
         if (disagreement.figures(doc.text[a:b], units) and focus.names_all(subject, near | page)
                 and (not subject or any(focus.addressed(t, near) for t in subject))):
             return True
-        previous = said
+        previous, end = said, b
     return False
 
 
