@@ -151,6 +151,9 @@ def _passage(doc, sentences: list[str], section: tuple[str, ...] = ()):
     ("Shingles and nerve pain",
      ["Lidocaine patches go over the painful skin.", "They can stay on for up to 12 hours."],
      "how long can lidocaine patches stay on for shingles pain", True),
+    # what is drunk is measured by volume
+    ("Statins", ["People taking atorvastatin should limit grapefruit juice.", "Over 1 liter a day raises the risk."],
+     "grapefruit juice with atorvastatin, how much is too much", True),
     # a heading on the subject alone doesn't make another thing's figure the subject's
     ("Shingles and nerve pain", ["Most people need no treatment.", "Pain fades within 3 months."],
      "how long do lidocaine patches last", False),

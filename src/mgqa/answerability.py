@@ -93,7 +93,10 @@ def _states_amount_of(p: Passage, doc: Document, about: disagreement.About | Non
     kale's magnesium is not spinach's. The sentence names the subject, or the one before it in the same
     paragraph does ("It is given as 2 doses, 2 to 6 months apart" after a sentence on the vaccine; a list item
     or a paragraph starts afresh); the page's title and headings may name the rest of it, never all of it (a
-    heading on nerve health doesn't make a magnesium limit a safe amount of drink)."""
+    heading on nerve health doesn't make a magnesium limit a safe amount of drink). An amount asked by weight may
+    be stated by volume ("more than about 1 liter a day" of grapefruit juice)."""
+    if units & disagreement.MASS:
+        units = units | disagreement.VOLUME
     if about is None:
         return any(disagreement.figures(doc.text[a:b], units) for a, b in p.chunk.sentences)
     focus, subject = about

@@ -20,7 +20,9 @@ _NUMBER = r"\d+(?:[.,]\d+)?"
 _UNITS = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "µg": "mcg", "micrograms": "mcg",
           "g": "g", "grams": "g", "mm": "mm", "millimeters": "mm", "millimetres": "mm", "inch": "inch",
           "inches": "inch", "%": "%", "percent": "%", "hour": "hour", "hours": "hour", "day": "day", "days": "day",
-          "week": "week", "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year"}
+          "week": "week", "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year",
+          "liter": "l", "liters": "l", "litre": "l", "litres": "l", "ml": "ml", "milliliters": "ml",
+          "millilitres": "ml", "oz": "oz", "ounce": "oz", "ounces": "oz", "cup": "cup", "cups": "cup"}
 FIGURE = re.compile(rf"({_NUMBER})(?:\s*(?:-|–|to|and)\s*({_NUMBER}))?\s*({'|'.join(sorted(_UNITS, key=len)[::-1])})"
                     r"(?![a-z])", re.I)
 
@@ -31,14 +33,18 @@ def unit_of(word: str) -> str | None:
 
 
 _TIME = frozenset({"hour", "day", "week", "month", "year"})
+MASS = frozenset({"mg", "mcg", "g"})
+# what is drunk or eaten is measured by volume: "how much grapefruit juice is too much" is answered in liters (a
+# dispute still sets only figures of the asked unit against each other)
+VOLUME = frozenset({"l", "ml", "oz", "cup"})
 # what the question asks for -> the units that can answer it, and a name for the quantity
 _ASKS = (
-    (re.compile(r"\b(?:max|maximum|upper|limit|too much|safe(?:ly)?|overdo)\b", re.I), {"mg", "mcg", "g"},
+    (re.compile(r"\b(?:max|maximum|upper|limit|too much|safe(?:ly)?|overdo)\b", re.I), MASS,
      "safe daily amount"),
-    (re.compile(r"\b(?:need|requirement|recommended|rda|should i (?:get|have))\b", re.I), {"mg", "mcg", "g"},
+    (re.compile(r"\b(?:need|requirement|recommended|rda|should i (?:get|have))\b", re.I), MASS,
      "daily need"),
     (re.compile(r"\b(?:how much|how many (?:mg|milligrams)|dose|dosage|mg|milligrams?|amount)\b", re.I),
-     {"mg", "mcg", "g"}, "dose"),
+     MASS, "dose"),
     (re.compile(r"\b(?:per day|a day|how fast|mm|rate|regrow\w*|grow back)\b", re.I), {"mm", "inch"},
      "rate"),
     (re.compile(r"\b(?:percent|percentage|%|how many (?:people|diabetics|of)|what share)\b", re.I), {"%"},
