@@ -232,16 +232,17 @@ def test_library_answers_do_not_fall_below_the_measured_floors(library_kb, path)
 # Documents no trained part of mgqa learned from, over the library and the seed (README: Documents nothing here has
 # seen): the development set (eval/unseen_dev_docs) and the frozen blind one (eval/unseen_docs). An amount stated of
 # "it" (answerability._states_amount_of: the sentence before names the subject) lifted dev R@1 0.760 -> 0.820 and
-# cut false abstention 0.140 -> 0.080 (out-of-scope abstention 0.657 -> 0.629); blind unchanged.
+# cut false abstention 0.140 -> 0.080 (out-of-scope abstention 0.657 -> 0.629); an amount by volume ("1 liter a
+# day") R@1 0.820 -> 0.840, false abstention 0.080 -> 0.060; blind unchanged by both.
 UNSEEN = {
     "dev": (ROOT / "eval" / "unseen_dev.jsonl", ROOT / "eval" / "unseen_dev_docs",
             ROOT / "eval" / "unseen_dev_library_sources.yaml"),
     "blind": (ROOT / "eval" / "unseen_blind.jsonl", ROOT / "eval" / "unseen_docs",
               ROOT / "eval" / "unseen_library_sources.yaml"),
 }
-UNSEEN_FLOORS = {"dev": {"R@1": 0.82, "R@3": 0.84, "oos_abstention": 0.628, "both_sides": 0.6},
+UNSEEN_FLOORS = {"dev": {"R@1": 0.84, "R@3": 0.86, "oos_abstention": 0.628, "both_sides": 0.6},
                  "blind": {"R@1": 0.596, "R@3": 0.719, "oos_abstention": 0.75, "both_sides": 0.833}}
-UNSEEN_FALSE_ABSTENTION = {"dev": 0.08, "blind": 0.123}
+UNSEEN_FALSE_ABSTENTION = {"dev": 0.06, "blind": 0.123}
 
 
 @pytest.mark.parametrize("name", UNSEEN)
