@@ -54,3 +54,25 @@ def test_without_a_tokenizer_nothing_is_unknown():
 def test_the_encoder_vocabulary_tells_a_rare_word_from_a_common_one(real_kb):
     assert real_kb.terms.focus("what is benfotiamine").unknown == ("benfotiamine",)
     assert real_kb.terms.focus("can my husband take it").unknown == ()
+
+
+def test_a_letter_left_out_or_two_swapped_is_put_right_to_the_word_the_documents_use(stats):
+    assert stats.spelled("does nueropathy go away") == "does neuropathy go away"
+    assert stats.spelled("does omeprazol lower Magnesum") == "does omeprazole lower magnesium"
+
+
+def test_words_the_documents_use_common_words_and_other_misspellings_are_left_as_typed(stats):
+    for question in ("does benfotiamine help neuropathy",  # no document word is a letter away
+                     "my husband's feet",  # common words are never changed
+                     "magnessium for nerves",  # a letter too many: "shingles" is not "singles"
+                     "numbness and tingling"):
+        assert stats.spelled(question) == question
+
+
+@pytest.mark.model
+def test_a_misspelt_question_is_answered_as_spelt_right_and_shown_as_typed(real_kb):
+    typed = real_kb.ask("can magnesium help my nueropathy")
+    right = real_kb.ask("can magnesium help my neuropathy")
+    assert typed.question == "can magnesium help my nueropathy"
+    assert typed.status == right.status == "answered"
+    assert [q.text for q in typed.quotes] == [q.text for q in right.quotes]

@@ -75,6 +75,7 @@ class TermStats:
         self.frequency = frequency  # term -> passages that hold it (LexicalIndex.document_frequency)
         self.pieces = pieces  # a word's word pieces in the encoder's vocabulary: rare words take several
         self._rare: dict[str, bool] = {}  # word -> counted as unknown (questions share words)
+        self._spelling: dict[str, str | None] = {}  # word -> the collection's word it misspells, if any
         self._sorted: list[str] | None = None  # the collection's terms in order, for "begins like"
 
     def idf(self, term: str) -> float:
@@ -119,6 +120,41 @@ class TermStats:
                 found.append(word)
         return tuple(found)
 
+    def spelled(self, question: str) -> str:
+        """The question with its misspellings of the collection's words put right, for everything that reads it
+        (the encoder, BM25, the focus); it is shown as typed. A misspelling: a word the encoder doesn't hold whole
+        (SPELLING_PIECES word pieces or more: a common word such as "ginger" is never changed into "finger"), that
+        no document uses, and that a letter left out or two letters swapped make of a word a
+        document uses, in fewer word pieces (more familiar English: not "rinsing" -> "rinseing") or as that word
+        itself; the most familiar and most used such word replaces it ("alpha lipoic acid side efects" -> "effects",
+        "nueropathy" -> "neuropathy"). A letter too many or a wrong one is not put right: "shingles" would become
+        "singles", "hives" "gives"."""
+        if self.pieces is None:
+            return question
+        for word in dict.fromkeys(words(question)):
+            right = self._right_spelling(word)
+            if right is not None:
+                question = re.sub(rf"\b{re.escape(word)}\b", right, question, flags=re.IGNORECASE)
+        return question
+
+    def _right_spelling(self, word: str) -> str | None:
+        if len(word) < SPELLING_LETTERS or not word.isalpha() or word in STOP_WORDS or stem(word) in self.frequency:
+            return None
+        if word not in self._spelling:
+            right = None
+            pieces = self.pieces(word)
+            if pieces >= SPELLING_PIECES:
+                # put right, a word reads as more familiar English (fewer word pieces), or is the collection's
+                # word itself, as many pieces as the misspelling ("nueropathy" -> "neuropathy")
+                known = [(self.pieces(w), -self.frequency[stem(w)], w) for w in _left_out_or_swapped(word)
+                         if stem(w) in self.frequency]
+                fits = [k for k in known if k[0] < pieces or (k[0] == pieces and stem(k[2]) == k[2])]
+                right = min(fits)[2] if fits else None
+            if len(self._spelling) >= _WORDS_KEPT:
+                self._spelling.clear()
+            self._spelling[word] = right
+        return self._spelling[word]
+
     def _formed(self, base: str) -> bool:
         """Whether a term of the collection begins like a word's stem `base`, all but its last four letters (at
         least five): another form of a word the collection uses."""
@@ -140,15 +176,21 @@ class TermStats:
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _SUFFIX_ENDS = frozenset("sgdy")  # the last letters of the suffixes lexical.stem strips
 _WORDS_KEPT = 65536
+SPELLING_PIECES, SPELLING_LETTERS = 3, 5  # a word rare in general English (as RARE_PIECES), of five letters or more
 RARE_PIECES = 3  # word pieces from which a word is rare in general English ("benfotiamine" 4, "husband" 1)
+
+
+def _left_out_or_swapped(word: str) -> set[str]:
+    """The word with a letter put in anywhere, or two neighbours swapped."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b for a, b in splits for c in _LETTERS})
 
 
 def _one_letter_off(word: str) -> set[str]:
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return ({a + b[1:] for a, b in splits if b}
-            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
-            | {a + c + b for a, b in splits for c in _LETTERS})
+    return ({a + b[1:] for a, b in splits if b} | {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+            | _left_out_or_swapped(word))
 
 
 @lru_cache(maxsize=4096)

@@ -118,12 +118,13 @@ class KnowledgeBase:
 
     def passages(self, question: str, k: int = 8) -> list[Passage]:
         """Ranked passages without any abstention: for evaluation and debugging."""
+        question = self.terms.spelled(question)
         widened = vocabulary.expand(question)
         return self._search(widened, self._read(widened), self.terms.focus(question))[:k]
 
     def answerability_features(self, question: str):
         """The calibrated abstention's features for a question (what scripts/train_answerability.py learns from)."""
-        cleaned, _ = safety.clean_question(question)
+        cleaned = self.terms.spelled(safety.clean_question(question)[0])
         widened = vocabulary.expand(cleaned)
         focus = self.terms.focus(cleaned)
         passages = self._search(widened, self._read(widened), focus)
@@ -147,12 +148,13 @@ class KnowledgeBase:
         return ranking.rerank(candidates, focus, self.titles.similarity(vector), self.documents)
 
     def _ask(self, question: object) -> Answer:
-        cleaned, problem = safety.clean_question(question)
+        typed, problem = safety.clean_question(question)
         if problem:
             shown = question if isinstance(question, str) else ""
             return Answer(question=shown[:safety.MAX_QUESTION_CHARS], status="invalid",
                           caution=safety.caution_note([], strong=False), notice=problem)
-        rule = safety.triage(cleaned)
+        cleaned = self.terms.spelled(typed)  # what is read; the answer shows the question as typed
+        rule = safety.triage(typed) or safety.triage(cleaned)
         strong = safety.needs_strong_caution(cleaned)
         widened = vocabulary.expand(cleaned)
         query = self._read(widened)
@@ -162,7 +164,7 @@ class KnowledgeBase:
             rule = None
         if (rule and rule.kind == "crisis") or (assessment and assessment.crisis):  # no quotes: nothing to search
             reason = rule.reason if rule else f"self-harm score {assessment.self_harm:.2f}"
-            return Answer(cleaned, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
+            return Answer(typed, "urgent", safety.caution_note([], strong), (), safety.CRISIS_NOTICE, reason)
         focus = self.terms.focus(cleaned)  # what the question is about: for ranking, coverage and the quotes
         passages = self._search(widened, query, focus)
         if rule and assessment and assessment.calm:
@@ -180,7 +182,7 @@ class KnowledgeBase:
             # after an emergency notice, only what can't harm: no dose, no product, no advert
             quotes = [q for q in quotes if not safety.harmful_when_urgent(q)]
             reason = rule.reason if rule else f"emergency score {max(assessment.emergency, assessment.clause):.2f}"
-            return Answer(cleaned, "urgent", self._caution(quotes, strong), tuple(quotes), safety.EMERGENCY_NOTICE,
+            return Answer(typed, "urgent", self._caution(quotes, strong), tuple(quotes), safety.EMERGENCY_NOTICE,
                           reason)
         lines: list[str] = [safety.SUPPORT_LINE] if support else []
         quotes, missing_amount = amounts.about_the_subject(cleaned, quotes, focus.unknown)
@@ -204,8 +206,8 @@ class KnowledgeBase:
             lines.append(disagreement.notice(found))
         if not quotes:
             notice = " ".join(lines + [safety.not_found_message(missing)])
-            return Answer(cleaned, "not_found", self._caution([], strong), (), notice, reason)
-        return Answer(cleaned, "answered", self._caution(quotes, strong), tuple(quotes), " ".join(lines) or None,
+            return Answer(typed, "not_found", self._caution([], strong), (), notice, reason)
+        return Answer(typed, "answered", self._caution(quotes, strong), tuple(quotes), " ".join(lines) or None,
                       reason, tuple(found))
 
     def _caution(self, quotes: list, strong: bool) -> str:
