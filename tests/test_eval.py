@@ -22,13 +22,14 @@ OWN, HELDOUT, BLIND = (ROOT / "eval" / name for name in ("questions.jsonl", "hel
 # (own 0.776 -> 0.786, held-out 0.738 -> 0.787, blind 0.710 -> 0.790) and held-out R@3 (0.885 -> 0.918), and
 # traded two own questions' R@3 (0.929 -> 0.908: their answer is now fourth); the floors are the figures after it.
 # Quotes that can say the amount asked (amounts.of_what_is_asked) lifted R@1: own 0.786 -> 0.796, held-out
-# 0.787 -> 0.803 ("how much water…" no longer opens with magnesium's dose).
+# 0.787 -> 0.803 ("how much water…" no longer opens with magnesium's dose). Misspellings put right
+# (TermStats.spelled) lifted the blind set's R@1 0.790 -> 0.806 and R@3 0.903 -> 0.919 ("diffrent").
 FLOORS = {
     OWN: {"R@1": 0.795, "R@3": 0.908, "false_abstention": 0.0, "oos_abstention": 1.0, "emergency_recall": 1.0,
           "false_alarms": 0},
     HELDOUT: {"R@1": 0.803, "R@3": 0.918, "false_abstention": 0.017, "oos_abstention": 0.96, "emergency_recall": 1.0,
               "false_alarms": 1},
-    BLIND: {"R@1": 0.789, "R@3": 0.903, "false_abstention": 0.033, "oos_abstention": 1.0, "emergency_recall": 1.0,
+    BLIND: {"R@1": 0.806, "R@3": 0.919, "false_abstention": 0.033, "oos_abstention": 1.0, "emergency_recall": 1.0,
             "false_alarms": 1},
 }
 LOWER_IS_BETTER = {"false_abstention", "false_alarms"}
@@ -81,8 +82,9 @@ AMOUNTS_BLIND = ROOT / "eval" / "amounts_blind.jsonl"
 # Amount, count and time questions over the seed (80 near misses the article states no figure for, 40 it does),
 # written by a helper from the article alone after amounts.of_what_is_asked was built; frozen, never tuned
 # on. Its first run: out-of-scope abstention 0.613 before the rule, 0.650 with it; R@1 0.750 -> 0.775. A dose asked of
-# something ("gabapentin dose", amounts.asked_dose) 0.650 -> 0.700.
-AMOUNTS_FLOORS = {"oos_abstention": 0.7, "R@1": 0.775, "R@3": 0.925}
+# something ("gabapentin dose", amounts.asked_dose) 0.650 -> 0.700. Misspellings put right ("improvment"): R@1 0.775 ->
+# 0.800, R@3 0.925 -> 0.950.
+AMOUNTS_FLOORS = {"oos_abstention": 0.7, "R@1": 0.8, "R@3": 0.95}
 AMOUNTS_FALSE_ABSTENTION = 0.05
 SEED_NEAR_MISSES = {NEARMISS: (NEARMISS_FLOORS, NEARMISS_FALSE_ABSTENTION),
                     AMOUNTS_BLIND: (AMOUNTS_FLOORS, AMOUNTS_FALSE_ABSTENTION)}
@@ -190,9 +192,9 @@ LIBRARY_DEV, LIBRARY_BLIND = ROOT / "eval" / "library_questions.jsonl", ROOT / "
 # 0.660); with the triage's 11th change the blind set's R@1 and R@3 rose (0.855 -> 0.867, 0.904 -> 0.916). Sides
 # read by the answer check lifted dev's both sides (0.647 -> 0.706); a dose asked of something no quote gives a dose
 # of (amounts.asked_dose: "what's the usual gabapentin dose") out-of-scope abstention (dev 0.778 -> 0.833, blind 0.660
-# -> 0.717).
+# -> 0.717). Misspellings put right ("alpha lipoic acid side efects") lifted dev R@1 0.867 -> 0.878, R@3 0.918 -> 0.929.
 LIBRARY_FLOORS = {
-    LIBRARY_DEV: {"R@1": 0.866, "R@3": 0.918, "oos_abstention": 0.833, "both_sides": 0.705},
+    LIBRARY_DEV: {"R@1": 0.877, "R@3": 0.928, "oos_abstention": 0.833, "both_sides": 0.705},
     LIBRARY_BLIND: {"R@1": 0.866, "R@3": 0.915, "oos_abstention": 0.716, "both_sides": 0.726},
 }
 LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013}
@@ -233,14 +235,15 @@ def test_library_answers_do_not_fall_below_the_measured_floors(library_kb, path)
 # seen): the development set (eval/unseen_dev_docs) and the frozen blind one (eval/unseen_docs). An amount stated of
 # "it" (answerability._states_amount_of: the sentence before names the subject) lifted dev R@1 0.760 -> 0.820 and
 # cut false abstention 0.140 -> 0.080 (out-of-scope abstention 0.657 -> 0.629); an amount by volume ("1 liter a
-# day") R@1 0.820 -> 0.840, false abstention 0.080 -> 0.060; blind unchanged by both.
+# day") R@1 0.820 -> 0.840, false abstention 0.080 -> 0.060; blind unchanged by both. Misspellings put right
+# ("nueralgia"): dev out-of-scope abstention 0.629 -> 0.657.
 UNSEEN = {
     "dev": (ROOT / "eval" / "unseen_dev.jsonl", ROOT / "eval" / "unseen_dev_docs",
             ROOT / "eval" / "unseen_dev_library_sources.yaml"),
     "blind": (ROOT / "eval" / "unseen_blind.jsonl", ROOT / "eval" / "unseen_docs",
               ROOT / "eval" / "unseen_library_sources.yaml"),
 }
-UNSEEN_FLOORS = {"dev": {"R@1": 0.84, "R@3": 0.86, "oos_abstention": 0.628, "both_sides": 0.6},
+UNSEEN_FLOORS = {"dev": {"R@1": 0.84, "R@3": 0.86, "oos_abstention": 0.656, "both_sides": 0.6},
                  "blind": {"R@1": 0.596, "R@3": 0.719, "oos_abstention": 0.75, "both_sides": 0.833}}
 UNSEEN_FALSE_ABSTENTION = {"dev": 0.06, "blind": 0.123}
 
