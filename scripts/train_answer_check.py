@@ -65,6 +65,9 @@ SEED_NEIGHBOURS = 3
 # A swapped subject: rare across the answering sentences (at most 1 % of them use it), of two or more word pieces,
 # replaced by one of the 8 closest such words (cosine 0.35-0.8: near in kind, short of a synonym)
 SWAP_MAX_SHARE, SWAP_PIECES, SWAP_NEAR, SWAP_CHOICES = 0.01, 2, (0.35, 0.8), 8
+# an unrelated pair: an answering pair's question with a sentence of another document far from it in meaning
+# (cosine under UNRELATED_BELOW, at least UNRELATED_WORDS words), which the check must not read as answering
+UNRELATED_BELOW, UNRELATED_WORDS = 0.25, 6
 QUESTION_NEGATIVES = 3  # an out-of-scope question of --questions with the sentences its first passages would quote
 
 
@@ -162,6 +165,24 @@ def swapped(embedder, rows: list[tuple[str, str, int, str]], seed: int) -> list[
     return out
 
 
+def unrelated(embedder, rows: list[tuple[str, str, int, str]], sentences: dict[str, list[str]], n: int,
+              seed: int) -> list[tuple[str, str, int, str]]:
+    """Each answering row's question again with `n` sentences of other documents that are far from it in
+    meaning, as rows not answered: the check otherwise reads most health sentences as answering any health
+    question (benchmarks/check_by_documents.py, "unrelated pairs")."""
+    pool = [(doc, s) for doc, found in sorted(sentences.items()) for s in found if len(s.split()) >= UNRELATED_WORDS]
+    vectors = embedder.encode([s for _, s in pool])
+    answering = [r for r in rows if r[2]]
+    questions = embedder.encode([q for q, _, _, _ in answering])
+    rng = np.random.default_rng(seed)
+    out = []
+    for (q, s, _, group), vector in zip(answering, questions):
+        far = np.flatnonzero(vectors @ vector < UNRELATED_BELOW)
+        far = [i for i in far if pool[i][0] != group and pool[i][1] != s]
+        out += [(q, pool[i][1], 0, group) for i in rng.choice(far, size=min(n, len(far)), replace=False)]
+    return out
+
+
 def question_rows(paths: list[Path], library: Path, sources: Path | None, embedder) -> list[tuple[str, str, int, str]]:
     """Rows from question sets in `mgqa eval`'s format, asked of the library and the seed as the app asks them:
     an in-scope question with its first verbatim answer; an out-of-scope near miss with the best sentences of
@@ -234,6 +255,8 @@ def main() -> None:
                         "format) asked of the library and the seed: its in-scope answers and out-of-scope quotes "
                         "become pairs too (repeatable)")
     parser.add_argument("--sources", type=Path, help="the library's sources.yaml, for --questions")
+    parser.add_argument("--unrelated", type=int, default=0, metavar="N", help="add each answering pair's question "
+                        "with N sentences of other documents far from it in meaning, as pairs not answered")
     parser.add_argument("--swaps", action="store_true", help="add each answering pair with its subject swapped as a "
                         "pair not answered")
     args = parser.parse_args()
@@ -247,10 +270,13 @@ def main() -> None:
         rows += question_rows(args.questions, args.library, args.sources, embedder)
     if args.swaps:
         rows += swapped(embedder, rows, args.seed)
+    if args.unrelated:
+        rows += unrelated(embedder, rows, sentences, args.unrelated, args.seed)
     states = states_of(embedder, [answer_check.pair_text(q, s) for q, s, _, _ in rows], layers=args.depth)
     y = np.array([r[2] for r in rows])
     digest = hashlib.sha256(PAIRS.read_bytes()).hexdigest()[:12]
-    asked = "".join(f", {path.name}" for path in args.questions) + (", swaps" if args.swaps else "")
+    asked = "".join(f", {path.name}" for path in args.questions) + (", swaps" if args.swaps else "") + (
+        f", {args.unrelated} unrelated" if args.unrelated else "")
     without = f", without {args.leave_out}" if args.leave_out else ""
     print(f"{len(rows)} pairs ({y.mean():.2f} answering)", file=sys.stderr, flush=True)
     epochs, curve = args.epochs, []
