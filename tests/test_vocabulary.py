@@ -31,7 +31,7 @@ def missing(question: str) -> list[str]:
     ("Does zinc help repair damaged nerves?", ["zinc"]),
     ("Can I take ibuprofen with magnesium?", ["ibuprofen"]),
     ("How much vitamin C should I take?", ["vitamin c"]),
-    ("What's a safe magnesium dose for my 6-year-old?", ["a 6-year-old"]),
+    ("What's a safe magnesium dose for my 6-year-old?", ["a 6-year-old", "children or teenagers"]),
     ("Is magnesium citrate better?", ["citrate"]),
     ("Can magnesium bring down my A1C?", ["a1c"]),
     ("How much does a bottle of this magnesium cost and where can I buy it?", ["a price or where to buy"]),
@@ -79,6 +79,19 @@ def test_a_numbered_vitamin_named_alone_in_the_quotes_is_stated():
     assert vocabulary.unstated_asks("how much vitamin b 12 do I need", "Adults need 2.4 mcg of B12 a day.") == []
     assert vocabulary.unstated_asks("how much vitamin b 12 do I need", "Adults need 15 mcg of B6.") == \
         ["vitamin b12"]
+
+
+@pytest.mark.parametrize("question, quoted, missing", [
+    ("how much zinc can my 5 year old have", "Adults: no more than 40 mg a day.", ["children or teenagers"]),
+    ("how much zinc can my 5 year old have", "Children 4 to 8 years: 12 mg a day.", []),
+    ("max zinc for a 15-year-old", "Teens aged 14 and up: 34 mg.", []),
+    ("is magnesium ok for my toddler", "Adults: 350 mg a day.", ["children or teenagers"]),
+    ("is magnesium safe while pregnant", "Adults: 350 mg a day.", ["pregnancy or breastfeeding"]),
+    ("can i take zinc while breastfeeding", "During breastfeeding the limit is the same.", []),
+    ("i'm 45 years old, how much magnesium", "Adults: 350 mg a day.", []),  # an adult
+])
+def test_a_question_for_the_young_or_in_pregnancy_needs_quotes_that_speak_of_them(question, quoted, missing):
+    assert vocabulary.unstated_asks(question, quoted) == missing
 
 
 def test_a_price_is_not_missing_from_documents_that_state_one():

@@ -89,12 +89,21 @@ _PRICE_ASK = (r"\b(?:cost|costs|price|prices|pricing|priced|coupon|discount)\b"
               r"|\bwhere (?:can |do |should |could |to )?(?:i |you |we )?(?:buy|order|purchase)\b"
               r"|\b(?:buy|order|purchase)(?: it| them)? online\b")
 _LAB_UNIT = r"\b(?:mg|mmol|meq|umol|µmol)/d?l\b"
+_YOUNG = r"\b(?:child|children|kids?|infants?|bab(?:y|ies)|toddlers?|teens?|teenagers?|adolescents?|newborns?)\b"
+_PREGNANCY = r"\b(?:pregnan\w*|breast ?feed\w*|breastfed|nursing mothers?)\b"
 # what a question can ask for that only some documents state: (what it is, the asking, the stating)
 ASKS = (
     ("a price or where to buy", re.compile(_PRICE_ASK),
      re.compile(r"[$€£]\s?\d|\b(?:cost|costs|price|prices|priced|buy|purchase)\b", re.I)),
     ("a lab reference range", re.compile(rf"\b(?:normal|reference) (?:range|level|levels|value|values)\b|{_LAB_UNIT}"),
      re.compile(rf"\b(?:normal|reference) range\b|{_LAB_UNIT}", re.I)),
+    # a question for the young or in pregnancy is answered by what is said of them: an adult's 350 mg a day is not
+    # a 5-year-old's, nor a pregnant woman's
+    ("children or teenagers", re.compile(rf"{_YOUNG}|\b(?:[1-9]|1[0-7])[- ]?(?:years?|yrs?|months?|mos?)[- ]old\b"
+                                          r"|\bteenage\b"),
+     re.compile(rf"{_YOUNG}|\b(?:ages?|aged)\s+\d|\b\d{{1,2}}\s*(?:to|-|–)\s*\d{{1,2}}\s*(?:years|yrs|months)"
+                r"|\b(?:pediatric|paediatric|boys|girls|teenage)\b", re.I)),
+    ("pregnancy or breastfeeding", re.compile(_PREGNANCY), re.compile(rf"{_PREGNANCY}|\blactat\w*", re.I)),
 )
 
 _SYNONYM_KEYS = [(re.compile(rf"\b{re.escape(k)}\b"), k, v) for k, v in
