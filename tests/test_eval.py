@@ -236,16 +236,21 @@ def test_library_answers_do_not_fall_below_the_measured_floors(library_kb, path)
 # "it" (answerability._states_amount_of: the sentence before names the subject) lifted dev R@1 0.760 -> 0.820 and
 # cut false abstention 0.140 -> 0.080 (out-of-scope abstention 0.657 -> 0.629); an amount by volume ("1 liter a
 # day") R@1 0.820 -> 0.840, false abstention 0.080 -> 0.060; blind unchanged by both. Misspellings put right
-# ("nueralgia"): dev out-of-scope abstention 0.629 -> 0.657.
+# ("nueralgia"): dev out-of-scope abstention 0.629 -> 0.657. A second development set (eval/unseen_dev2.jsonl, first
+# run R@1 0.765, out-of-scope abstention 0.543); quotes that must speak of the young or of pregnancy when the
+# question does (vocabulary.ASKS) lifted it to 0.600.
 UNSEEN = {
     "dev": (ROOT / "eval" / "unseen_dev.jsonl", ROOT / "eval" / "unseen_dev_docs",
             ROOT / "eval" / "unseen_dev_library_sources.yaml"),
+    "dev2": (ROOT / "eval" / "unseen_dev2.jsonl", ROOT / "eval" / "unseen_dev2_docs",
+             ROOT / "eval" / "unseen_dev2_library_sources.yaml"),
     "blind": (ROOT / "eval" / "unseen_blind.jsonl", ROOT / "eval" / "unseen_docs",
               ROOT / "eval" / "unseen_library_sources.yaml"),
 }
 UNSEEN_FLOORS = {"dev": {"R@1": 0.84, "R@3": 0.86, "oos_abstention": 0.656, "both_sides": 0.6},
+                 "dev2": {"R@1": 0.765, "R@3": 0.804, "oos_abstention": 0.6, "both_sides": 0.416},
                  "blind": {"R@1": 0.596, "R@3": 0.719, "oos_abstention": 0.75, "both_sides": 0.833}}
-UNSEEN_FALSE_ABSTENTION = {"dev": 0.06, "blind": 0.123}
+UNSEEN_FALSE_ABSTENTION = {"dev": 0.06, "dev2": 0.04, "blind": 0.123}
 
 
 @pytest.mark.parametrize("name", UNSEEN)
