@@ -122,13 +122,12 @@ class TermStats:
 
     def spelled(self, question: str) -> str:
         """The question with its misspellings of the collection's words put right, for everything that reads it
-        (the encoder, BM25, the focus); it is shown as typed. A misspelling: a word the encoder doesn't hold whole
-        (SPELLING_PIECES word pieces or more: a common word such as "ginger" is never changed into "finger"), that
-        no document uses, and that a letter left out or two letters swapped make of a word a
-        document uses, in fewer word pieces (more familiar English: not "rinsing" -> "rinseing") or as that word
-        itself; the most familiar and most used such word replaces it ("alpha lipoic acid side efects" -> "effects",
-        "nueropathy" -> "neuropathy"). A letter too many or a wrong one is not put right: "shingles" would become
-        "singles", "hives" "gives"."""
+        (the encoder, BM25, the focus); it is shown as typed. A misspelling: a word rare in general English
+        (RARE_PIECES word pieces or more: a common word such as "ginger" is never changed into "finger") that no
+        document uses, and that a letter left out or two letters swapped make of a word a document uses, in fewer
+        word pieces (more familiar English: not "rinsing" -> "rinseing") or as that word itself; the most familiar,
+        then the most used, such word replaces it ("side efects" -> "effects", "nueropathy" -> "neuropathy"). A
+        letter too many or a wrong one is not put right: "shingles" would become "singles", "hives" "gives"."""
         if self.pieces is None:
             return question
         for word in dict.fromkeys(words(question)):
@@ -143,7 +142,7 @@ class TermStats:
         if word not in self._spelling:
             right = None
             pieces = self.pieces(word)
-            if pieces >= SPELLING_PIECES:
+            if pieces >= RARE_PIECES:
                 # put right, a word reads as more familiar English (fewer word pieces), or is the collection's
                 # word itself, as many pieces as the misspelling ("nueropathy" -> "neuropathy")
                 known = [(self.pieces(w), -self.frequency[stem(w)], w) for w in _left_out_or_swapped(word)
@@ -176,7 +175,7 @@ class TermStats:
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _SUFFIX_ENDS = frozenset("sgdy")  # the last letters of the suffixes lexical.stem strips
 _WORDS_KEPT = 65536
-SPELLING_PIECES, SPELLING_LETTERS = 3, 5  # a word rare in general English (as RARE_PIECES), of five letters or more
+SPELLING_LETTERS = 5  # shorter words are never put right
 RARE_PIECES = 3  # word pieces from which a word is rare in general English ("benfotiamine" 4, "husband" 1)
 
 

@@ -89,7 +89,10 @@ _PRICE_ASK = (r"\b(?:cost|costs|price|prices|pricing|priced|coupon|discount)\b"
               r"|\bwhere (?:can |do |should |could |to )?(?:i |you |we )?(?:buy|order|purchase)\b"
               r"|\b(?:buy|order|purchase)(?: it| them)? online\b")
 _LAB_UNIT = r"\b(?:mg|mmol|meq|umol|µmol)/d?l\b"
-_YOUNG = r"\b(?:child|children|kids?|infants?|bab(?:y|ies)|toddlers?|teens?|teenagers?|adolescents?|newborns?)\b"
+# words a passage about the young uses ("Children 4 to 8 years: 130 mg"); the index's terms are not stemmed to "child"
+MINORS = frozenset("child children kid kids infant infants baby babies toddler toddlers teen teens teenager teenagers "
+                   "adolescent adolescents newborn newborns".split())
+_YOUNG = rf"\b(?:{'|'.join(sorted(MINORS))})\b"
 _PREGNANCY = r"\b(?:pregnan\w*|breast ?feed\w*|breastfed|nursing mothers?)\b"
 # what a question can ask for that only some documents state: (what it is, the asking, the stating)
 ASKS = (
@@ -99,8 +102,8 @@ ASKS = (
      re.compile(rf"\b(?:normal|reference) range\b|{_LAB_UNIT}", re.I)),
     # a question for the young or in pregnancy is answered by what is said of them: an adult's 350 mg a day is not
     # a 5-year-old's, nor a pregnant woman's
-    ("children or teenagers", re.compile(rf"{_YOUNG}|\b(?:[1-9]|1[0-7])[- ]?(?:years?|yrs?|months?|mos?)[- ]old\b"
-                                          r"|\bteenage\b"),
+    ("children or teenagers", re.compile(rf"{_YOUNG}|\b(?:[1-9]|1[0-7])[- ]?(?:years?|yrs?)[- ]old\b"
+                                          r"|\b\d{1,2}[- ]?(?:months?|mos?)[- ]old\b|\bteenage\b"),
      re.compile(rf"{_YOUNG}|\b(?:ages?|aged)\s+\d|\b\d{{1,2}}\s*(?:to|-|–)\s*\d{{1,2}}\s*(?:years|yrs|months)"
                 r"|\b(?:pediatric|paediatric|boys|girls|teenage)\b", re.I)),
     ("pregnancy or breastfeeding", re.compile(_PREGNANCY), re.compile(rf"{_PREGNANCY}|\blactat\w*", re.I)),
@@ -108,9 +111,6 @@ ASKS = (
 
 _SYNONYM_KEYS = [(re.compile(rf"\b{re.escape(k)}\b"), k, v) for k, v in
                  sorted(SYNONYMS.items(), key=lambda kv: -len(kv[0]))]
-# words a passage about the young uses ("Children 4 to 8 years: 130 mg"); the index's terms are not stemmed to "child"
-MINORS = frozenset("child children kid kids infant infants baby babies toddler toddlers teen teens teenager teenagers "
-                   "adolescent adolescents".split())
 _AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?)[- ]old\b")
 # "vitamin b12", "vitamin b-12", "vitamin b 12", "vitamin d3", "b vitamins"; not "is it a vitamin?" (an article)
 _VITAMIN = re.compile(r"\bvitamins? (?:(b)[- ]?(\d{1,2})|([a-k])(\d{0,2}))\b"
