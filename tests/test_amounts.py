@@ -45,6 +45,7 @@ def test_what_how_much_or_how_many_asks_for_is_read_from_the_words_after_it():
     assert amounts.asked_amount("how much epsom salt should i put in a bath") == (None, ["epsom", "salt"])
     assert amounts.asked_amount("how many sprays of magnesium oil should i use") == ("sprays", ["magnesium", "oil"])
     assert amounts.asked_amount("b12 dosage for nerve damage?? how many mcg") == ("mcg", [])
+    assert amounts.asked_amount("alpha lipoic acid how many mg per day") == ("mg", ["alpha", "lipoic"])
     assert amounts.asked_amount("how many capsules come in a bottle") == ("capsules", [])  # "come" is its verb
     assert amounts.asked_amount("how much is too much magnesium") is None
     assert amounts.asked_amount("how much does magnesium 7 cost") is None

@@ -67,7 +67,8 @@ _HOW_MUCH_WORDS = 4  # words read after "how much/many": "how much omega 3 fish 
 def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
     """What "how much X" or "how many N (of X)" asks for: (N, the words naming X); N is None for "how much".
     The words run from "how much/many" to the first function word ("how much epsom salt should I use": X is
-    "epsom salt"; "how many sprays of magnesium oil": N "sprays", X "magnesium oil"). None when a function word
+    "epsom salt"; "how many sprays of magnesium oil": N "sprays", X "magnesium oil"; a unit asked with no "of X"
+    after a question that opens with X: "alpha lipoic acid how many mg a day"). None when a function word
     comes first ("how much is too much", "how much does it cost"). Word order, not a list of subjects: it reads a
     subject no document names as well as one they all do."""
     match = _HOW_MUCH.search(question)
@@ -76,6 +77,9 @@ def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
     run = _named_run(words(question[match.end():]), _HOW_MUCH_WORDS, through_of=True)
     counted, of = (run[:run.index("of")], run[run.index("of") + 1:]) if "of" in run else (run, [])
     if match.group(1).lower() == "many":  # "how many capsules come in a bottle": what follows N is its verb
+        before = words(question[:match.start()])
+        if counted and not of and unit_of(counted[0]) and len(_named_run(before[::-1], 3)) == len(before):
+            of = before  # "alpha lipoic acid how many mg": the question opens with what it asks an amount of
         return (counted[0], of[:2]) if counted else None
     named = (counted + of)[:3]
     return (None, named) if named else None
