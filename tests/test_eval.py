@@ -74,8 +74,9 @@ NEARMISS = ROOT / "eval" / "nearmiss.jsonl"
 # 0.9 -> 0.925, and one in-scope question refused: "how many hours of sleep should i get", best sentence 0.38 < 0.42).
 # The query adapter traded one near miss now answered (out-of-scope abstention 0.657 -> 0.629) for R@1 0.775 -> 0.8;
 # the answer check's floor (README: Abstention) refuses 7 more near misses (0.629 -> 0.729); quotes that can say the
-# amount asked (epsom salt's is not magnesium's dose; "how many mcg" is not 350 mg) 4 more (0.743 -> 0.800), R@1 0.825.
-NEARMISS_FLOORS = {"oos_abstention": 0.8, "R@1": 0.825, "R@3": 0.925}
+# amount asked (epsom salt's is not magnesium's dose; "how many mcg" is not 350 mg) 4 more (0.743 -> 0.800), R@1 0.825;
+# "alpha lipoic acid how many mg per day" read as asking alpha-lipoic acid's mg one more (0.800 -> 0.814).
+NEARMISS_FLOORS = {"oos_abstention": 0.814, "R@1": 0.825, "R@3": 0.925}
 NEARMISS_FALSE_ABSTENTION = 0.025
 
 AMOUNTS_BLIND = ROOT / "eval" / "amounts_blind.jsonl"
