@@ -94,6 +94,12 @@ def test_a_question_for_the_young_or_in_pregnancy_needs_quotes_that_speak_of_the
     assert vocabulary.unstated_asks(question, quoted) == missing
 
 
+def test_a_lab_value_asked_in_any_lab_unit_needs_quotes_that_state_one():
+    assert vocabulary.unstated_asks("normal b12 level in pg/ml", "Low B12 can damage nerves.") == \
+        ["a lab reference range"]
+    assert vocabulary.unstated_asks("normal b12 level in pg/ml", "A level below 200 pg/mL is low.") == []
+
+
 def test_a_price_is_not_missing_from_documents_that_state_one():
     priced = CORPUS + " A bottle of 60 capsules costs $24."
     assert vocabulary.unstated_asks("How much does magnesium cost?", priced) == []

@@ -88,7 +88,7 @@ child children kid kids toddler infant baby babies teen teenager dog dogs cat ca
 _PRICE_ASK = (r"\b(?:cost|costs|price|prices|pricing|priced|coupon|discount)\b"
               r"|\bwhere (?:can |do |should |could |to )?(?:i |you |we )?(?:buy|order|purchase)\b"
               r"|\b(?:buy|order|purchase)(?: it| them)? online\b")
-_LAB_UNIT = r"\b(?:mg|mmol|meq|umol|µmol)/d?l\b"
+_LAB_UNIT = r"\b(?:mg|mmol|meq|umol|µmol|nmol|pmol|pg|ng|mcg|µg|iu|miu)/(?:dl|l|ml)\b"
 # words a passage about the young uses ("Children 4 to 8 years: 130 mg"); the index's terms are not stemmed to "child"
 MINORS = frozenset("child children kid kids infant infants baby babies toddler toddlers teen teens teenager teenagers "
                    "adolescent adolescents newborn newborns".split())
