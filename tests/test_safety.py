@@ -174,3 +174,11 @@ def test_a_dose_in_a_quote_is_still_seen_beside_an_emergency_or_talk_of_self_har
     assert not safety.names_a_dose("What dose of magnesium is safe?")  # the word alone states no amount
     assert safety.harmful_when_urgent(SimpleNamespace(text="Take 400 mg a day. Call your doctor if you feel weak.",
                                                       promotional=False))
+
+
+def test_a_notice_says_the_documents_never_mention_only_what_no_document_does():
+    assert safety.not_found_message(["zinc"]).startswith("The documents in this knowledge base never mention zinc")
+    # what only the closest passages lack: a library may speak of children's magnesium and never of a child's zinc
+    told = safety.not_found_message([], ["children or teenagers"])
+    assert told.startswith("The passages closest to this question never mention children or teenagers")
+    assert safety.not_found_message() == safety.NOT_FOUND_MESSAGE

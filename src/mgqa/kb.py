@@ -170,13 +170,14 @@ class KnowledgeBase:
         if rule and assessment and assessment.calm:
             rule = None  # the whole message reads as calm (past, hypothetical, a topic): the wording alone isn't enough
         covered, reason, missing = self.covers(cleaned, widened, passages, focus)
+        unstated: list[str] = []  # what the closest passages don't state (the documents may, elsewhere)
         reads = self._reads(cleaned)  # the answer check, each sentence read once for this question
         if covered and self.answerability is not None:
             covered, reason = self._answerable(cleaned, focus, passages, reads)
         answering = self._answering(focus, passages) if covered else []
         if covered and not answering:
-            covered, missing = False, self._unnamed(focus, passages)
-            reason = f"no close passage names {', '.join(missing) or 'what the question is about'}"
+            covered, unstated = False, self._unnamed(focus, passages)
+            reason = f"no close passage names {', '.join(unstated) or 'what the question is about'}"
         quotes = build_quotes(self._supported(answering, focus), self.documents, self.top_k) if covered else []
         if rule or (assessment and assessment.urgent):
             # after an emergency notice, only what can't harm: no dose, no product, no advert
@@ -186,13 +187,13 @@ class KnowledgeBase:
                           reason)
         lines: list[str] = [safety.SUPPORT_LINE] if support else []
         quotes, missing_amount = amounts.about_the_subject(cleaned, quotes, focus.unknown)
-        missing += missing_amount
+        unstated += missing_amount
         if quotes:
             quotes, missing_amount = amounts.of_what_is_asked(cleaned, quotes)
-            missing += missing_amount
+            unstated += missing_amount
         asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes)) if quotes else []
         if asked:  # a price or a lab range the quotes don't state: not answered, however close they are
-            quotes, missing, reason = [], missing + asked, f"the quotes don't state {', '.join(asked)}"
+            quotes, unstated, reason = [], unstated + asked, f"the quotes don't state {', '.join(asked)}"
         if support:  # never a dose, a product or an advert next to talk of self-harm, nor sides of a dispute
             quotes, found = [q for q in quotes if not safety.harmful_near_self_harm(q)], []
         else:
@@ -205,7 +206,7 @@ class KnowledgeBase:
         if found:  # said before the quotes: the reader sees both sides as sides, not as one answer
             lines.append(disagreement.notice(found))
         if not quotes:
-            notice = " ".join(lines + [safety.not_found_message(missing)])
+            notice = " ".join(lines + [safety.not_found_message(missing, unstated)])
             return Answer(typed, "not_found", self._caution([], strong), (), notice, reason)
         return Answer(typed, "answered", self._caution(quotes, strong), tuple(quotes), " ".join(lines) or None,
                       reason, tuple(found))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAX_QUESTION_CHARS = 2000
@@ -30,13 +31,16 @@ NOT_FOUND_MESSAGE = (
 )
 
 
-def not_found_message(missing: list[str] = ()) -> str:
-    """The plain "not covered" notice; it names what the documents never mention, when that is the reason."""
-    if not missing:
+def not_found_message(missing: Sequence[str] = (), unstated: Sequence[str] = ()) -> str:
+    """The plain "not covered" notice; it names what the documents never mention (`missing`), else what the
+    passages closest to the question don't (`unstated`: a library may speak of children's magnesium and never of a
+    child's zinc), when that is the reason."""
+    if not missing and not unstated:
         return NOT_FOUND_MESSAGE
-    named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
-    return (f"The documents in this knowledge base never mention {named}, so nothing is quoted rather than a "
-            "loosely related passage.")
+    named = list(missing or unstated)
+    named = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
+    where = "The documents in this knowledge base" if missing else "The passages closest to this question"
+    return f"{where} never mention {named}, so nothing is quoted rather than a loosely related passage."
 
 
 @dataclass(frozen=True)
