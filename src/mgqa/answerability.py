@@ -87,7 +87,7 @@ def put_as_question(text: str) -> bool:
     return bool(_QUESTION.search(text))
 
 
-def _states_amount_of(p: Passage, doc: Document, about: disagreement.About | None, units: set[str]) -> bool:
+def _states_amount_of(p: Passage, doc: Document, about: disagreement.About, units: set[str]) -> bool:
     """Whether a sentence of the passage states a figure in those units about the question's subject (its
     medicines, nutrients and conditions, else its rarest focus term that doesn't ask for the amount itself):
     kale's magnesium is not spinach's. The sentence names the subject, or the one before it in the same
@@ -97,8 +97,6 @@ def _states_amount_of(p: Passage, doc: Document, about: disagreement.About | Non
     be stated by volume ("more than about 1 liter a day" of grapefruit juice)."""
     if units & disagreement.MASS:
         units = units | disagreement.VOLUME
-    if about is None:
-        return any(disagreement.figures(doc.text[a:b], units) for a, b in p.chunk.sentences)
     focus, subject = about
     page = passage_terms(doc.title or "", " ".join(p.chunk.section))
     previous, end = frozenset(), None  # the sentence before: its terms, where it ends

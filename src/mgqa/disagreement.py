@@ -124,7 +124,7 @@ def about_of(question: str, focus: Focus | None) -> About | None:
     return focus, focus.subject(asking)
 
 
-def is_about(about: About | None, title: str | None, section: str, sentence: str) -> bool:
+def _about(about: About | None, title: str | None, section: str, sentence: str) -> bool:
     """Whether a sentence, under its page's title and headings, names what the question asks an amount of: B12's
     daily need is not the 300 mg on a magnesium page (without a subject, every sentence is)."""
     return about is None or about[0].names_all(about[1], passage_terms(title or "", section, sentence))
@@ -137,7 +137,7 @@ def _claims(quotes: Sequence[Quote], units: set[str], reads: Reader | None,
     `verify`, only from a sentence the answer check reads as answering the question (a label's "1,000 mg" example
     is not a safe daily amount)."""
     options = [[(t, f) for t, f in _stating([q.highlight] + [q.text[a:b] for a, b in textlib.sentences(q.text)], units)
-                if is_about(about, q.title, q.section, t)] for q in quotes]
+                if _about(about, q.title, q.section, t)] for q in quotes]
     if verify:  # the check reads at most SENTENCES_READ of a quote: one that states a figure and doesn't answer
         options = [option[:SENTENCES_READ] for option in options]  # is seldom followed by one that does
     at = [0] * len(options)  # each quote's sentence under consideration
@@ -215,7 +215,7 @@ def with_both_sides(question: str, quotes: list[Quote], answering: list[Passage]
         values = {(f.low, f.high) for f in _claims(quotes, wanted[1], reads, about=about) if f is not None}
         candidates = [(p, option[0][0]) for p in answering if p.chunk.doc_id not in quoted
                       and (option := _stating([documents[p.chunk.doc_id].text[slice(*p.best)]], wanted[1]))
-                      and is_about(about, documents[p.chunk.doc_id].title, " ".join(p.chunk.section), option[0][0])
+                      and _about(about, documents[p.chunk.doc_id].title, " ".join(p.chunk.section), option[0][0])
                       and (option[0][1].low, option[0][1].high) not in values]
         for passage, sentence in candidates[:OTHER_SIDES]:
             if _accepted(reads, [sentence])[0]:

@@ -154,7 +154,7 @@ class KnowledgeBase:
             return Answer(question=shown[:safety.MAX_QUESTION_CHARS], status="invalid",
                           caution=safety.caution_note([], strong=False), notice=problem)
         cleaned = self.terms.spelled(typed)  # what is read; the answer shows the question as typed
-        rule = safety.triage(typed) or safety.triage(cleaned)
+        rule = safety.triage(typed) or (safety.triage(cleaned) if cleaned != typed else None)
         strong = safety.needs_strong_caution(cleaned)
         widened = vocabulary.expand(cleaned)
         query = self._read(widened)

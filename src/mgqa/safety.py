@@ -37,8 +37,8 @@ def not_found_message(missing: Sequence[str] = (), unstated: Sequence[str] = ())
     child's zinc), when that is the reason."""
     if not missing and not unstated:
         return NOT_FOUND_MESSAGE
-    named = list(missing or unstated)
-    named = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
+    items = list(missing or unstated)
+    named = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
     where = "The documents in this knowledge base" if missing else "The passages closest to this question"
     return f"{where} never mention {named}, so nothing is quoted rather than a loosely related passage."
 

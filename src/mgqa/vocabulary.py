@@ -94,6 +94,7 @@ MINORS = frozenset("child children kid kids infant infants baby babies toddler t
                    "adolescent adolescents newborn newborns".split())
 _YOUNG = rf"\b(?:{'|'.join(sorted(MINORS))})\b"
 _PREGNANCY = r"\b(?:pregnan\w*|breast ?feed\w*|breastfed|nursing mothers?)\b"
+_AGE = re.compile(r"\b(0?\d|1[0-7])[- ]?(?:years?|yrs?)[- ]old\b")  # "my 6-year-old": a child's age, under 18
 # what a question can ask for that only some documents state: (what it is, the asking, the stating)
 ASKS = (
     ("a price or where to buy", re.compile(_PRICE_ASK),
@@ -102,8 +103,8 @@ ASKS = (
      re.compile(rf"\b(?:normal|reference) range\b|{_LAB_UNIT}", re.I)),
     # a question for the young or in pregnancy is answered by what is said of them: an adult's 350 mg a day is not
     # a 5-year-old's, nor a pregnant woman's
-    ("children or teenagers", re.compile(rf"{_YOUNG}|\b(?:[1-9]|1[0-7])[- ]?(?:years?|yrs?)[- ]old\b"
-                                          r"|\b\d{1,2}[- ]?(?:months?|mos?)[- ]old\b|\bteenage\b"),
+    ("children or teenagers", re.compile(rf"{_YOUNG}|{_AGE.pattern}|\b\d{{1,2}}[- ]?(?:months?|mos?)[- ]old\b"
+                                          r"|\bteenage\b"),
      re.compile(rf"{_YOUNG}|\b(?:ages?|aged)\s+\d|\b\d{{1,2}}\s*(?:to|-|–)\s*\d{{1,2}}\s*(?:years|yrs|months)"
                 r"|\b(?:pediatric|paediatric|boys|girls|teenage)\b", re.I)),
     ("pregnancy or breastfeeding", re.compile(_PREGNANCY), re.compile(rf"{_PREGNANCY}|\blactat\w*", re.I)),
@@ -111,7 +112,6 @@ ASKS = (
 
 _SYNONYM_KEYS = [(re.compile(rf"\b{re.escape(k)}\b"), k, v) for k, v in
                  sorted(SYNONYMS.items(), key=lambda kv: -len(kv[0]))]
-_AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?)[- ]old\b")
 # "vitamin b12", "vitamin b-12", "vitamin b 12", "vitamin d3", "b vitamins"; not "is it a vitamin?" (an article)
 _VITAMIN = re.compile(r"\bvitamins? (?:(b)[- ]?(\d{1,2})|([a-k])(\d{0,2}))\b"
                       r"|\b(?!a )(?:(b)[- ]?(\d{1,2})|([a-k])(\d{0,2})) vitamins?\b")
@@ -152,7 +152,7 @@ def missing_subjects(question: str, vocabulary: frozenset[str]) -> list[str]:
         if base in HEALTH_TERMS and stem(word) not in vocabulary and stem(word) not in known:
             missing.append(word)
     for match in _AGE.finditer(folded):  # "my 6-year-old": a child, whom adult-dose passages don't cover
-        if int(match.group(1)) < 18 and not MINORS & vocabulary:
+        if not MINORS & vocabulary:
             missing.append(f"a {match.group(1)}-year-old")
     return missing
 
