@@ -80,7 +80,12 @@ def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
         before = words(question[:match.start()])
         if counted and not of and unit_of(counted[0]) and len(_named_run(before[::-1], 3)) == len(before):
             of = before  # "alpha lipoic acid how many mg": the question opens with what it asks an amount of
-        return (counted[0], of[:2]) if counted else None
+        if not counted:
+            return None
+        if unit_of(counted[0]):
+            return counted[0], of[:2]
+        # what is counted is plural: "how many epsom salt baths" counts baths, "how many capsules come" capsules
+        return next((w for w in reversed(counted) if w.endswith("s")), counted[0]), of[:2]
     named = (counted + of)[:3]
     return (None, named) if named else None
 
@@ -124,10 +129,10 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
             named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
             if not any(n.startswith(s) for s in stems for n in named):
                 return False
-        if counted is None:
+        if unit is None:  # "how much X", "how many sprays": the answering sentence holds a number
             return any(w.rstrip("abcdefghijklmnopqrstuvwxyz").isdigit() or w in _COUNT_WORDS
                        for w in words(quote.highlight))
-        return unit is None or bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
+        return bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
 
     kept = [q for q in quotes if says(q)]
     if kept:
