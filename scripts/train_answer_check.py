@@ -183,6 +183,28 @@ def unrelated(embedder, rows: list[tuple[str, str, int, str]], sentences: dict[s
     return out
 
 
+def aspects(embedder, pairs: list[dict], sentences: dict[str, list[str]], library: Path, n: int
+            ) -> list[tuple[str, str, int, str]]:
+    """Each answering pair's question again with the `n` sentences of its own page closest to it in meaning that
+    no pair gives as its answer, as rows not answered: the page is on the question's subject and the sentence
+    sounds close, but says something else (how fast turmeric works is not how long it has been used). Only the
+    library's pages: an abstract's sentences restate its one finding, so its neighbours often answer too."""
+    pages = {path.name for path in library.iterdir()}
+    answers: dict[str, set[str]] = {}
+    for pair in pairs:
+        if pair["label"] == "answers":
+            answers.setdefault(pair["question"], set()).add(pair["sentence"].strip())
+    neighbours = Neighbours(embedder, sentences)
+    rows = []
+    for pair in pairs:
+        if pair["label"] != "answers" or pair["doc"] not in pages:
+            continue
+        said = answers[pair["question"]]
+        close = neighbours.closest(pair["question"], pair["doc"], pair["sentence"], n + len(said))
+        rows += [(pair["question"], other, 0, pair["doc"]) for other in close if other.strip() not in said][:n]
+    return rows
+
+
 def question_rows(paths: list[Path], library: Path, sources: Path | None, embedder) -> list[tuple[str, str, int, str]]:
     """Rows from question sets in `mgqa eval`'s format, asked of the library and the seed as the app asks them:
     an in-scope question with its first verbatim answer; an out-of-scope near miss with the best sentences of
@@ -257,6 +279,9 @@ def main() -> None:
     parser.add_argument("--sources", type=Path, help="the library's sources.yaml, for --questions")
     parser.add_argument("--unrelated", type=int, default=0, metavar="N", help="add each answering pair's question "
                         "with N sentences of other documents far from it in meaning, as pairs not answered")
+    parser.add_argument("--aspects", type=int, default=0, metavar="N", help="add each answering pair's question "
+                        "with the N sentences of its library page closest to it that answer no pair, as pairs not "
+                        "answered")
     parser.add_argument("--swaps", action="store_true", help="add each answering pair with its subject swapped as a "
                         "pair not answered")
     args = parser.parse_args()
@@ -270,13 +295,16 @@ def main() -> None:
         rows += question_rows(args.questions, args.library, args.sources, embedder)
     if args.swaps:
         rows += swapped(embedder, rows, args.seed)
+    if args.aspects:
+        rows += aspects(embedder, pairs, sentences, args.library, args.aspects)
     if args.unrelated:
         rows += unrelated(embedder, rows, sentences, args.unrelated, args.seed)
     states = states_of(embedder, [answer_check.pair_text(q, s) for q, s, _, _ in rows], layers=args.depth)
     y = np.array([r[2] for r in rows])
     digest = hashlib.sha256(PAIRS.read_bytes()).hexdigest()[:12]
     asked = "".join(f", {path.name}" for path in args.questions) + (", swaps" if args.swaps else "") + (
-        f", {args.unrelated} unrelated" if args.unrelated else "")
+        f", {args.unrelated} unrelated" if args.unrelated else "") + (
+        f", {args.aspects} aspects" if args.aspects else "")
     without = f", without {args.leave_out}" if args.leave_out else ""
     print(f"{len(rows)} pairs ({y.mean():.2f} answering)", file=sys.stderr, flush=True)
     epochs, curve = args.epochs, []
