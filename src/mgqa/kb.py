@@ -174,6 +174,8 @@ class KnowledgeBase:
         reads = self._reads(cleaned)  # the answer check, each sentence read once for this question
         if covered and self.answerability is not None:
             covered, reason = self._answerable(cleaned, focus, passages, reads)
+            if not covered and not focus.topic:
+                missing = list(focus.unknown)  # rare words no document uses: the notice names them
         answering = self._answering(focus, passages) if covered else []
         if covered and not answering:
             covered, unstated = False, self._unnamed(focus, passages)

@@ -39,8 +39,12 @@ def not_found_message(missing: Sequence[str] = (), unstated: Sequence[str] = ())
         return NOT_FOUND_MESSAGE
     items = list(missing or unstated)
     named = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
-    where = "The documents in this knowledge base" if missing else "The passages closest to this question"
-    return f"{where} never mention {named}, so nothing is quoted rather than a loosely related passage."
+    if not missing:
+        return (f"The passages closest to this question never mention {named}, so nothing is quoted rather than a "
+                "loosely related passage.")
+    return (f"The documents in this knowledge base never mention {named}, so nothing is quoted rather than a loosely "
+            "related passage. If it goes by another name (a medicine's generic name, or the kind of medicine, "
+            "supplement or condition it is), asking with that name may find what they say.")
 
 
 @dataclass(frozen=True)
