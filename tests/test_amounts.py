@@ -81,6 +81,32 @@ def test_how_many_of_something_counted_needs_a_number_in_the_answering_sentence(
     assert amounts.asked_amount("how many epsom salt baths a week") == ("baths", [])  # what is counted is plural
 
 
+def test_what_an_amount_is_asked_in_is_read_from_the_words_after_in():
+    assert amounts.asked_in("how many mg of magnesium in a cup of kale") == ["kale"]
+    assert amounts.asked_in("how much magnesium is in 10 sprays of transdermamag") == ["transdermamag"]
+    assert amounts.asked_in("how much magnesium is in cocoa powder") == ["cocoa", "powder"]
+    for none in ("how much magnesium should i get in my diet", "how many people in the US have neuropathy",
+                 "how much magnesium should i take in a day", "how much is in", "in a cup of kale how much"):
+        assert amounts.asked_in(none) == [], none
+
+
+def test_an_amount_in_one_food_is_not_answered_with_the_figure_for_another():
+    """"How much magnesium in a cup of kale" is not answered by a food list's spinach line, however close; the
+    line that names kale answers it."""
+    spinach = quote("Spinach, boiled, 1/2 cup: 78 mg", title="Magnesium in foods")
+    kept, missing = amounts.of_what_is_asked("how much magnesium is in a cup of kale", [spinach])
+    assert kept == [] and missing == ["an amount in kale"]
+    kale = quote("Kale, raw, 1 cup: 7 mg", title="Magnesium in foods")
+    assert amounts.of_what_is_asked("how much magnesium is in a cup of kale", [spinach, kale]) == ([kale], [])
+    # the food named on the page but not in the answering sentence: another line's figure
+    listed = quote("Spinach, boiled, 1/2 cup: 78 mg. Kale is a leafy green too.", highlight="Spinach, boiled, 1/2 "
+                   "cup: 78 mg.", title="Magnesium in foods")
+    assert amounts.of_what_is_asked("how much magnesium is in a cup of kale", [listed])[0] == []
+    # a product's page: its title names the product, the answering sentence needn't
+    spray = quote("Ten sprays deliver about 100 mg of magnesium.", title="TransDermaMag Magnesium Oil Spray")
+    assert amounts.of_what_is_asked("how much magnesium is in 10 sprays of transdermamag", [spray]) == ([spray], [])
+
+
 def test_a_sentence_that_only_names_the_subject_states_no_amount_of_it():
     """"Research shows that both taurine and magnesium stimulate the nervous system" names taurine but says no
     amount of it; a list's "3." elsewhere in the passage is no amount either: the answering sentence must hold one."""

@@ -90,6 +90,32 @@ def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
     return (None, named) if named else None
 
 
+_IN = re.compile(r"\bin\b", re.I)
+_ONE = frozenset({"a", "an", "one", "each", "single", "per"})  # "in one capsule of", "in a cup of", "in each softgel"
+
+
+def asked_in(question: str) -> list[str]:
+    """What "how much X is in Y" asks the amount in: the words after "in", past "a", "one", a number and a measure
+    ("in a cup of kale", "in 10 sprays of transdermamag", "in one magnesium 7 capsule"), up to a function word.
+    Nothing when a function word or a unit follows "in" ("in my diet", "in the US", "in a day"): then nothing
+    holds the amount but the body or a time."""
+    asked = _HOW_MUCH.search(question)
+    found = _IN.search(question, asked.end()) if asked else None
+    if found is None:
+        return []
+    after = words(question[found.end():])
+    start = 0
+    while start < len(after) and (after[start] in _ONE or after[start][:1].isdigit()):
+        start += 1
+    if start == 0 and after and after[0] in STOP_WORDS:
+        return []
+    run = _named_run(after[start:], 4, through_of=True)
+    if "of" in run:  # "a cup of kale": the measure, then what it measures
+        run = run[run.index("of") + 1:]
+    run = [w for w in run if not w[:1].isdigit()]
+    return [] if not run or any(unit_of(w) for w in run[:1]) else run
+
+
 _DOSE_ASKED = re.compile(r"\b(?:dose|dosage|dosing)\b(\s+of\b)?", re.I)  # a question's "X dose", "dose of X"
 
 
@@ -134,9 +160,20 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
                        for w in words(quote.highlight))
         return bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
 
-    kept = [q for q in quotes if says(q)]
+    container = [stem(w) for w in asked_in(question)]
+
+    def holds(quote) -> bool:
+        """"How much magnesium in a cup of kale": the quote names kale, and its answering sentence or its page's
+        title does (a product's page is about the product; a food list's spinach line is not about kale)."""
+        named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
+        return all(c in named for c in container) and any(stem(w) in container
+                                                          for w in words(f"{quote.highlight} {quote.title}"))
+
+    kept = [q for q in quotes if says(q) and (not container or holds(q))]
     if kept:
         return kept, []
+    if container and any(says(q) for q in quotes):
+        return [], [f"an amount in {' '.join(asked_in(question))}"]
     of = " ".join(subject)
     what = (f"a dose for “{of}”" if dosed else f"an amount of {of}" if counted is None
             else f"a figure in {counted}" if unit else f"how many {counted}")
