@@ -80,12 +80,7 @@ def asked_amount(question: str) -> tuple[str | None, list[str]] | None:
         before = words(question[:match.start()])
         if counted and not of and unit_of(counted[0]) and len(_named_run(before[::-1], 3)) == len(before):
             of = before  # "alpha lipoic acid how many mg": the question opens with what it asks an amount of
-        if not counted:
-            return None
-        if unit_of(counted[0]):
-            return counted[0], of[:2]
-        # what is counted is plural: "how many epsom salt baths" counts baths, "how many capsules come" capsules
-        return next((w for w in reversed(counted) if w.endswith("s")), counted[0]), of[:2]
+        return (counted[0], of[:2]) if counted else None
     named = (counted + of)[:3]
     return (None, named) if named else None
 
@@ -194,10 +189,10 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
             named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
             if not any(n.startswith(s) for s in stems for n in named):
                 return False
-        if unit is None:  # "how much X", "how many sprays": the answering sentence holds a number
+        if counted is None:
             return any(w.rstrip("abcdefghijklmnopqrstuvwxyz").isdigit() or w in _COUNT_WORDS
                        for w in words(quote.highlight))
-        return bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
+        return unit is None or bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
 
     container = [stem(w) for w in asked_in(question)]
     kept = [q for q in quotes if says(q) and (not container or _names(q, container))]
