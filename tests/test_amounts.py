@@ -92,22 +92,6 @@ def test_an_amount_in_one_food_is_not_answered_with_the_figure_for_another():
     assert amounts.of_what_is_asked("how much magnesium is in 10 sprays of transdermamag", [spray]) == ([spray], [])
 
 
-def test_what_a_price_is_asked_of_is_read_from_word_order():
-    assert amounts.asked_price("price of a nerve conduction study without insurance") == ["nerve", "conduction",
-                                                                                          "study"]
-    assert amounts.asked_price("neurosoothe plus price for one bottle") == ["neurosoothe", "plus"]
-    assert amounts.asked_price("how much does a bottle of magnesium citrate cost") == ["magnesium", "citrate"]
-    assert amounts.asked_price("what's the cost of the shingles vaccine") == ["shingles", "vaccine"]
-    assert amounts.asked_price("how much does it cost") == [] and amounts.asked_price("is it cheap") == []
-
-
-def test_a_price_for_one_thing_is_not_answered_with_a_sellers_price_for_another():
-    spray = quote("Buy now: $24.95 for an 8 oz bottle.", title="TransDermaMag Magnesium Oil Spray")
-    kept, missing = amounts.of_what_is_asked("price of a nerve conduction study without insurance", [spray])
-    assert kept == [] and missing == ["a price for nerve conduction study"]
-    assert amounts.of_what_is_asked("transdermamag price", [spray]) == ([spray], [])
-
-
 def test_a_sentence_that_only_names_the_subject_states_no_amount_of_it():
     """"Research shows that both taurine and magnesium stimulate the nervous system" names taurine but says no
     amount of it; a list's "3." elsewhere in the passage is no amount either: the answering sentence must hold one."""

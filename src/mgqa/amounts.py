@@ -89,44 +89,6 @@ _IN = re.compile(r"\bin\b", re.I)
 _ONE = frozenset({"a", "an", "one", "each", "single", "per"})  # "in one capsule of", "in a cup of", "in each softgel"
 
 
-def _thing(after: list[str], articles: frozenset[str] = _ONE) -> list[str]:
-    """The thing named at the start of these words, past "a", "one", a number and a measure followed by "of" ("a cup
-    of kale": kale), up to a function word or "without"; nothing when a function word or a unit comes first."""
-    start = 0
-    while start < len(after) and (after[start] in articles or after[start][:1].isdigit()):
-        start += 1
-    if "without" in after[start:]:
-        after = after[:after.index("without", start)]
-    if start == 0 and after and after[0] in STOP_WORDS:
-        return []
-    run = _named_run(after[start:], 4, through_of=True)
-    if "of" in run:  # "a cup of kale": the measure, then what it measures
-        run = run[run.index("of") + 1:]
-    run = [w for w in run if not w[:1].isdigit()]
-    return [] if not run or any(unit_of(w) for w in run[:1]) else run
-
-
-_PRICE_OF = re.compile(r"\b(?:price|prices|cost|costs|pricing) of\b", re.I)
-_PRICE_AFTER = re.compile(r"\b(?:price|prices|pricing|costs?)\b", re.I)
-_COSTS = re.compile(r"\b(?:how much (?:does|do|will|would)|what (?:does|do|will|would))\b(.*?)\bcost", re.I)
-
-
-def asked_price(question: str) -> list[str]:
-    """What a question asks the price of, from word order: "price of a nerve conduction study", "neurosoothe plus
-    price", "how much does a bottle of calcium citrate cost", "what does carpal tunnel surgery cost"; [] when the
-    words name nothing ("how much does it cost")."""
-    found = _PRICE_OF.search(question)
-    if found:
-        return _thing(words(question[found.end():]), _ONE | {"the"})
-    found = _COSTS.search(question)
-    if found:
-        return _thing(words(found.group(1)), _ONE | {"the"})
-    found = _PRICE_AFTER.search(question)
-    if found:
-        return _named_run(words(question[:found.start()])[::-1], 4)[::-1]
-    return []
-
-
 def asked_in(question: str) -> list[str]:
     """What "how much X is in Y" asks the amount in: the words after "in", past "a", "one", a number and a measure
     ("in a cup of kale", "in 10 sprays of transdermamag", "in one magnesium 7 capsule"), up to a function word.
@@ -134,7 +96,19 @@ def asked_in(question: str) -> list[str]:
     holds the amount but the body or a time."""
     asked = _HOW_MUCH.search(question)
     found = _IN.search(question, asked.end()) if asked else None
-    return _thing(words(question[found.end():])) if found else []
+    if found is None:
+        return []
+    after = words(question[found.end():])
+    start = 0
+    while start < len(after) and (after[start] in _ONE or after[start][:1].isdigit()):
+        start += 1
+    if start == 0 and after and after[0] in STOP_WORDS:
+        return []
+    run = _named_run(after[start:], 4, through_of=True)
+    if "of" in run:  # "a cup of kale": the measure, then what it measures
+        run = run[run.index("of") + 1:]
+    run = [w for w in run if not w[:1].isdigit()]
+    return [] if not run or any(unit_of(w) for w in run[:1]) else run
 
 
 _DOSE_ASKED = re.compile(r"\b(?:dose|dosage|dosing)\b(\s+of\b)?", re.I)  # a question's "X dose", "dose of X"
@@ -156,14 +130,6 @@ def asked_dose(question: str) -> list[str] | None:
     return _named_run(words(question[:match.start()])[::-1], 3)[::-1] or None
 
 
-def _names(quote, stems: list[str]) -> bool:
-    """Whether a quote is about a thing named by these stems: it names all of them, and its answering sentence or its
-    page's title names some ("how much magnesium in a cup of kale": a product's page is about the product; a food
-    list's spinach line is not about kale)."""
-    named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
-    return all(s in named for s in stems) and any(stem(w) in stems for w in words(f"{quote.highlight} {quote.title}"))
-
-
 def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
     """Only quotes that could say the amount asked: for "how much X", a quote that names X (in its text, title
     or headings; "mag" names magnesium) and whose answering sentence holds a number; for "how many" of a unit
@@ -171,11 +137,6 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
     that names X too; for "X dose" or "dose of X" (asked_dose), as for "how much X". A question about epsom salt
     is not answered with magnesium's daily dose, nor taurine's amount with a sentence that only names taurine, nor
     gabapentin's dose with magnesium's. Returns (quotes, what no kept quote states)."""
-    priced = asked_price(question)
-    if priced:  # "price of a nerve conduction study": a seller's $24.95 elsewhere is no price of it
-        quotes = [q for q in quotes if _names(q, [stem(w) for w in priced])]
-        if not quotes:
-            return [], [f"a price for {' '.join(priced)}"]
     asked = asked_amount(question)
     dosed = asked_dose(question) if asked is None else None
     if asked is None and dosed is None:
@@ -195,7 +156,15 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
         return unit is None or bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
 
     container = [stem(w) for w in asked_in(question)]
-    kept = [q for q in quotes if says(q) and (not container or _names(q, container))]
+
+    def holds(quote) -> bool:
+        """"How much magnesium in a cup of kale": the quote names kale, and its answering sentence or its page's
+        title does (a product's page is about the product; a food list's spinach line is not about kale)."""
+        named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
+        return all(c in named for c in container) and any(stem(w) in container
+                                                          for w in words(f"{quote.highlight} {quote.title}"))
+
+    kept = [q for q in quotes if says(q) and (not container or holds(q))]
     if kept:
         return kept, []
     if container and any(says(q) for q in quotes):
