@@ -281,6 +281,15 @@ def test_documents_nothing_learned_from_are_answered_as_measured(real_embedder, 
     assert measured["false_abstention"] <= UNSEEN_FALSE_ABSTENTION[name] + 1e-9
 
 
+def test_an_amount_in_a_food_the_documents_never_list_is_not_answered_with_another_foods(library_kb):
+    """The library's food list gives almonds and dark chocolate, not kale: "how many mg of magnesium in a cup of
+    kale" was answered with other foods' lines; the foods it lists are still answered with theirs."""
+    kale = library_kb.ask("how many mg of magnesium in a cup of kale")
+    assert kale.status == "not_found" and "never mention an amount in kale" in kale.notice
+    almonds = library_kb.ask("how much magnesium in a handful of almonds")
+    assert almonds.status == "answered" and "almonds" in almonds.quotes[0].highlight
+
+
 def test_a_label_example_is_not_a_side_of_a_dose_dispute(library_kb):
     """A label guide's "magnesium glycinate 1,000 mg" (an example of a compound's weight) was shown as the other
     side of "is 600 mg of glycinate too much" against a seller's 400-800 mg; the clinic's 350 mg limit, which
