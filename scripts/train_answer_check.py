@@ -108,10 +108,9 @@ class Neighbours:
         return [candidates[i] for i in order if candidates[i].strip() != skip.strip()][:n]
 
 
-def examples(embedder, pairs: list[dict], sentences: dict[str, list[str]], leave_out: str | None = None
-             ) -> list[tuple[str, str, int, str]]:
+def examples(neighbours: Neighbours, pairs: list[dict], sentences: dict[str, list[str]],
+             leave_out: str | None = None) -> list[tuple[str, str, int, str]]:
     """(question, sentence, answers, group) rows; the group is the document, for holding out."""
-    neighbours = Neighbours(embedder, sentences)
     rows = []
     for pair in pairs:
         answers = int(pair["label"] == "answers")
@@ -183,8 +182,7 @@ def unrelated(embedder, rows: list[tuple[str, str, int, str]], sentences: dict[s
     return out
 
 
-def aspects(embedder, pairs: list[dict], sentences: dict[str, list[str]], library: Path, n: int
-            ) -> list[tuple[str, str, int, str]]:
+def aspects(neighbours: Neighbours, pairs: list[dict], library: Path, n: int) -> list[tuple[str, str, int, str]]:
     """Each answering pair's question again with the `n` sentences of its own page closest to it in meaning that
     no pair gives as its answer, as rows not answered: the page is on the question's subject and the sentence
     sounds close, but says something else (how fast turmeric works is not how long it has been used). Only the
@@ -194,7 +192,6 @@ def aspects(embedder, pairs: list[dict], sentences: dict[str, list[str]], librar
     for pair in pairs:
         if pair["label"] == "answers":
             answers.setdefault(pair["question"], set()).add(pair["sentence"].strip())
-    neighbours = Neighbours(embedder, sentences)
     rows = []
     for pair in pairs:
         if pair["label"] != "answers" or pair["doc"] not in pages:
@@ -290,13 +287,14 @@ def main() -> None:
     pairs = [p for p in read(PAIRS) if p["id"].split("-")[0] in tuple(args.batches) and p["doc"] != args.leave_out]
     seeds = {path.name for path in (ROOT / "seeds").iterdir() if path.suffix in SUPPORTED}
     sentences = document_sentences(args.library, args.nfcorpus, {p["doc"] for p in pairs} | seeds)
-    rows = examples(embedder, pairs, sentences, args.leave_out)
+    neighbours = Neighbours(embedder, sentences)  # each document's sentences embedded once, for every kind of row
+    rows = examples(neighbours, pairs, sentences, args.leave_out)
     if args.questions:
         rows += question_rows(args.questions, args.library, args.sources, embedder)
     if args.swaps:
         rows += swapped(embedder, rows, args.seed)
     if args.aspects:
-        rows += aspects(embedder, pairs, sentences, args.library, args.aspects)
+        rows += aspects(neighbours, pairs, args.library, args.aspects)
     if args.unrelated:
         rows += unrelated(embedder, rows, sentences, args.unrelated, args.seed)
     states = states_of(embedder, [answer_check.pair_text(q, s) for q, s, _, _ in rows], layers=args.depth)

@@ -130,6 +130,11 @@ def asked_dose(question: str) -> list[str] | None:
     return _named_run(words(question[:match.start()])[::-1], 3)[::-1] or None
 
 
+def _named_stems(quote) -> set[str]:
+    """The stems of what a quote names: its text, its page's title and its headings."""
+    return {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
+
+
 def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
     """Only quotes that could say the amount asked: for "how much X", a quote that names X (in its text, title
     or headings; "mag" names magnesium) and whose answering sentence holds a number; for "how many" of a unit
@@ -147,7 +152,7 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
 
     def says(quote) -> bool:
         if stems:
-            named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
+            named = _named_stems(quote)
             if not any(n.startswith(s) for s in stems for n in named):
                 return False
         if counted is None:
@@ -155,20 +160,22 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
                        for w in words(quote.highlight))
         return unit is None or bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
 
-    container = [stem(w) for w in asked_in(question)]
+    held = asked_in(question)
+    container = [stem(w) for w in held]
 
     def holds(quote) -> bool:
         """"How much magnesium in a cup of kale": the quote names kale, and its answering sentence or its page's
         title does (a product's page is about the product; a food list's spinach line is not about kale)."""
-        named = {stem(w) for w in words(f"{quote.text} {quote.title} {quote.section}")}
+        named = _named_stems(quote)
         return all(c in named for c in container) and any(stem(w) in container
                                                           for w in words(f"{quote.highlight} {quote.title}"))
 
-    kept = [q for q in quotes if says(q) and (not container or holds(q))]
+    saying = [q for q in quotes if says(q)]
+    kept = [q for q in saying if not container or holds(q)]
     if kept:
         return kept, []
-    if container and any(says(q) for q in quotes):
-        return [], [f"an amount in {' '.join(asked_in(question))}"]
+    if container and saying:
+        return [], [f"an amount in {' '.join(held)}"]
     of = " ".join(subject)
     what = (f"a dose for “{of}”" if dosed else f"an amount of {of}" if counted is None
             else f"a figure in {counted}" if unit else f"how many {counted}")
