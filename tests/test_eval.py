@@ -190,6 +190,8 @@ def test_the_table_marks_no_target_missed_on_a_kind_the_set_does_not_hold():
 
 LIBRARY = ROOT.parent / "shared" / "library" / "docs"
 LIBRARY_DEV, LIBRARY_BLIND = ROOT / "eval" / "library_questions.jsonl", ROOT / "eval" / "library_blind.jsonl"
+# a second blind set over the same documents, written at stop 31 (README: Answers from a library); its first run
+LIBRARY_BLIND2 = ROOT / "eval" / "library_blind2.jsonl"
 # The library sets over the 18 test documents and the seed (README: Answers from a library), as measured with the
 # query adapter; the issue's targets (R@1 0.85, R@3 0.95, out-of-scope abstention 0.90, both sides 0.80) are not
 # all reached, so these are floors, not the targets.
@@ -203,8 +205,9 @@ LIBRARY_DEV, LIBRARY_BLIND = ROOT / "eval" / "library_questions.jsonl", ROOT / "
 LIBRARY_FLOORS = {
     LIBRARY_DEV: {"R@1": 0.877, "R@3": 0.928, "oos_abstention": 0.888, "both_sides": 0.705},
     LIBRARY_BLIND: {"R@1": 0.866, "R@3": 0.915, "oos_abstention": 0.792, "both_sides": 0.726},
+    LIBRARY_BLIND2: {"R@1": 0.703, "R@3": 0.812, "oos_abstention": 0.616},
 }
-LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013}
+LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013, LIBRARY_BLIND2: 0.063}
 # answered questions that quote one document twice or more (issue #11: one quote per document unless no other
 # document answers); measured 0.100 and 0.125 when the metric was added. An amount named by its page's title and
 # headings (amounts.about_the_subject) brought a second side into "does the 350 mg limit still count if its
@@ -212,7 +215,7 @@ LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013}
 # 0.125 -> 0.133. A dose asked of something (amounts.asked_dose) refuses near misses that quoted one document once,
 # so the same answers (12 on dev) are a larger share of fewer: dev 12 / 120 -> 12 / 118, blind 0.134 -> 0.137. An
 # amount asked in something (amounts.asked_in) does the same: dev 12 / 118 -> 12 / 116, blind 16 / 117 -> 16 / 113.
-LIBRARY_ONE_DOCUMENT_TWICE = {LIBRARY_DEV: 0.104, LIBRARY_BLIND: 0.142}
+LIBRARY_ONE_DOCUMENT_TWICE = {LIBRARY_DEV: 0.104, LIBRARY_BLIND: 0.142, LIBRARY_BLIND2: 0.062}
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +233,8 @@ def library_kb(real_embedder, tmp_path_factory):
     return KnowledgeBase.load(settings=settings, embedder=real_embedder)
 
 
-@pytest.mark.parametrize("path", [LIBRARY_DEV, LIBRARY_BLIND], ids=["library-dev", "library-blind"])
+@pytest.mark.parametrize("path", [LIBRARY_DEV, LIBRARY_BLIND, LIBRARY_BLIND2],
+                         ids=["library-dev", "library-blind", "library-blind2"])
 def test_library_answers_do_not_fall_below_the_measured_floors(library_kb, path):
     measured = evaluation.evaluate(library_kb, evaluation.load_cases(path))["metrics"]
     for name, floor in LIBRARY_FLOORS[path].items():
