@@ -133,6 +133,38 @@ def test_api_routes_do_not_copy_a_file_reference(target, route):
     assert leaked(target) == []
 
 
+def test_a_visitor_call_naming_a_file_is_refused_before_gradio_reads_it(target, capfd):
+    config = httpx.get(f"{target.url}/config", timeout=10).json()
+    events = [dep for dep in config["dependencies"] if dep.get("inputs")]
+    capfd.readouterr()
+    for dep in events:
+        for payload in payloads(target.secret):
+            reply = httpx.post(f"{target.url}/gradio_api/queue/join", timeout=10,
+                               json={"data": [payload] * len(dep["inputs"]), "fn_index": dep["id"],
+                                     "session_hash": uuid.uuid4().hex[:10]})
+            assert reply.status_code == 400 and "only from the operator" in reply.json()["error"], (dep["id"], payload)
+    # Gradio never saw them: no traceback for each refused path in the server's log
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_nobody_can_have_the_app_download_a_file_from_an_address(target):
+    by_url = {"path": "http://127.0.0.1:9/notes.pdf", "url": None, "orig_name": "notes.pdf",
+              "meta": {"_type": "gradio.FileData"}}
+    for route in ("/gradio_api/queue/join", "/gradio_api/call/rebuild", "/gradio_api/run/rebuild"):
+        reply = httpx.post(target.url + route, headers={"X-MGQA-Admin": ADMIN_PASSWORD}, timeout=10,
+                           json={"data": [ADMIN_PASSWORD, [by_url], None], "fn_index": 0, "session_hash": "s"})
+        assert reply.status_code == 400 and "never from an address" in reply.json()["error"], route
+
+
+def test_an_oversized_or_bottomless_call_is_refused_without_being_parsed(target):
+    big = httpx.post(f"{target.url}/gradio_api/call/ask", json={"data": ["x" * (2 << 20)]}, timeout=10)
+    assert big.status_code == 413
+    deep = httpx.post(f"{target.url}/gradio_api/call/ask", content=b"[" * 200_000 + b"]" * 200_000, timeout=10,
+                      headers={"Content-Type": "application/json"})
+    assert deep.status_code in (400, 413) and SECRET not in deep.text
+    assert httpx.post(f"{target.url}/gradio_api/call/ask", json={"data": ["magnesium"]}, timeout=10).status_code == 200
+
+
 @pytest.mark.parametrize("form", ["/gradio_api/file={}", "/gradio_api/file/{}", "/file={}"])
 def test_file_route_serves_nothing_from_outside(target, form):
     for path in (target.secret, Path("/etc/passwd"), Path("/proc/self/environ")):

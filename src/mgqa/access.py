@@ -8,6 +8,7 @@ a route that is not listed here answers 404, so a route a later Gradio adds is c
 from __future__ import annotations
 
 import hmac
+import json
 import math
 import re
 import secrets
@@ -32,6 +33,11 @@ _PUBLIC["HEAD"] = _PUBLIC["GET"]
 # The operator's: uploading documents and reading uploaded files back (the upload field shows them).
 _ADMIN = re.compile(rf"{_API}/(upload|upload_progress|file=.*|file/.*)")
 
+# The POST routes whose JSON body becomes a function's inputs: read by `Guard` before Gradio sees it.
+_CALLS = re.compile(rf"{_API}/(queue/join|(run|api|call|call/v2)/[^/]+/?)")
+MAX_CALL_BODY = 1 << 20  # a question, or the rebuild's list of uploaded files: far under a megabyte
+_SCHEME = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)  # "https:", "file:", "//host", a UNC path
+
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -48,6 +54,46 @@ def is_public_route(method: str, path: str) -> bool:
 
 def is_admin_route(method: str, path: str) -> bool:
     return method.upper() in ("GET", "HEAD", "POST") and bool(_ADMIN.fullmatch(path))
+
+
+def is_call(method: str, path: str) -> bool:
+    return method.upper() == "POST" and bool(_CALLS.fullmatch(path))
+
+
+def call_refusal(body: bytes, operator: bool) -> str | None:
+    """Why a function call is refused for the files it names, or None to let it through.
+
+    Only the operator's rebuild takes files, and only files uploaded through the app. Gradio copies any file
+    object in a call's inputs into its cache before the function runs: a path must have been uploaded (Gradio
+    checks), but a URL it downloads, from wherever it points. So a visitor's call may name no file object at all,
+    and nobody's may name one by URL; refused here, before Gradio reads it (and before it logs a traceback for
+    each refused path).
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:  # not JSON: Gradio refuses it itself
+        return None
+    except RecursionError:
+        return "the request is nested too deep"
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if _is_file_object(item):
+                if not operator:
+                    return "files are taken only from the operator, through the Knowledge base tab"
+                if not isinstance(item.get("path"), str) or _SCHEME.match(item["path"]):
+                    return "a file is taken only from an upload, never from an address"
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _is_file_object(item: dict) -> bool:
+    """What Gradio would read as a file: an object with a path, or one marked as file data."""
+    meta = item.get("meta")
+    return "path" in item or (isinstance(meta, dict) and meta.get("_type") == "gradio.FileData")
 
 
 def password_ok(given: object, expected: str | None) -> bool:
@@ -164,8 +210,49 @@ class Guard:
                 add_security_headers(message)
             await send(message)
 
-        refused = self.gate.refusal(Request(scope))
+        request = Request(scope)
+        refused = self.gate.refusal(request)
+        if refused is None and is_call(request.method, request.url.path):
+            body = await _read_body(receive, MAX_CALL_BODY)
+            operator = self.gate.allows(request.cookies.get(UPLOAD_COOKIE), request.headers.get(ADMIN_HEADER))
+            reason = "the request is too large" if body is None else call_refusal(body, operator)
+            if reason is not None:
+                from starlette.responses import JSONResponse
+
+                refused = JSONResponse({"error": reason}, status_code=413 if body is None else 400)
+            else:
+                receive = _replaying(body, receive)
         await (refused or self.app)(scope, receive, send_with_headers)
+
+
+async def _read_body(receive, limit: int) -> bytes | None:
+    """The whole request body, or None past `limit` bytes (what is left unread is never read)."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive):
+    """A receive that gives the app the body already read, then whatever the client sends next."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def add_security_headers(start: dict) -> None:
