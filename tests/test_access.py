@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mgqa.access import Gate, Throttle, is_admin_route, is_public_route, password_ok
@@ -77,3 +79,39 @@ def test_throttle_doubles_the_wait_after_a_few_failures_and_a_success_clears_it(
     assert throttle.retry_after("a") == pytest.approx(8.0)  # capped
     throttle.succeeded("a")
     assert throttle.retry_after("a") == 0
+
+
+def test_a_call_is_read_whole_and_only_the_operator_may_name_an_uploaded_file():
+    from mgqa.access import call_refusal
+
+    uploaded = b'{"data": ["pw", [{"path": "/tmp/gradio/abc/notes.pdf", "meta": {"_type": "gradio.FileData"}}]]}'
+    assert call_refusal(uploaded, operator=True) is None
+    assert "operator" in call_refusal(uploaded, operator=False)
+    for address in ("https://example.org/x.pdf", "file:///etc/passwd", "//host/share/x", "\\\\host\\share\\x"):
+        named = json.dumps({"data": [[{"path": address}]]}).encode()
+        assert "address" in call_refusal(named, operator=True), address
+    assert call_refusal(b'{"data": ["how much magnesium?"]}', operator=False) is None
+    assert call_refusal(b"not json", operator=False) is None  # Gradio answers that itself
+
+
+def test_a_client_gone_mid_call_never_reaches_the_app():
+    import asyncio
+
+    from mgqa.access import Guard
+
+    reached, sent = [], []
+
+    async def app(scope, receive, send):
+        reached.append(scope["path"])
+
+    messages = iter([{"type": "http.request", "body": b'{"data": [', "more_body": True}, {"type": "http.disconnect"}])
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/gradio_api/queue/join", "headers": [], "query_string": b""}
+    asyncio.run(Guard(app, Gate("s3cret"))(scope, receive, send))
+    assert reached == [] and sent == []

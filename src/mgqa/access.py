@@ -213,7 +213,10 @@ class Guard:
         request = Request(scope)
         refused = self.gate.refusal(request)
         if refused is None and is_call(request.method, request.url.path):
-            body = await _read_body(receive, MAX_CALL_BODY)
+            try:
+                body = await _read_body(receive, MAX_CALL_BODY)
+            except _ClientGone:  # nobody to answer, and no half a call for Gradio to read
+                return
             operator = self.gate.allows(request.cookies.get(UPLOAD_COOKIE), request.headers.get(ADMIN_HEADER))
             reason = "the request is too large" if body is None else call_refusal(body, operator)
             if reason is not None:
@@ -225,13 +228,17 @@ class Guard:
         await (refused or self.app)(scope, receive, send_with_headers)
 
 
+class _ClientGone(Exception):
+    """The client went away before its request's body had all come."""
+
+
 async def _read_body(receive, limit: int) -> bytes | None:
     """The whole request body, or None past `limit` bytes (what is left unread is never read)."""
     chunks, size = [], 0
     while True:
         message = await receive()
-        if message["type"] != "http.request":  # the client went away
-            return b"".join(chunks)
+        if message["type"] != "http.request":
+            raise _ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
