@@ -163,6 +163,10 @@ class Gate:
     def allows(self, cookie: str | None, header: str | None) -> bool:
         return password_ok(cookie, self.token) or password_ok(header, self.admin_password)  # "" never matches
 
+    def is_operator(self, request) -> bool:
+        """Whether a request carries the unlock token or the admin password."""
+        return self.allows(request.cookies.get(UPLOAD_COOKIE), request.headers.get(ADMIN_HEADER))
+
     def refusal(self, request):
         """The response that refuses this request (404, 403 or 429), or None to let it through."""
         from starlette.responses import JSONResponse
@@ -175,7 +179,7 @@ class Gate:
                 return JSONResponse({"error": "too many wrong passwords from this address: wait, then try again"},
                                     status_code=429, headers={"Retry-After": str(math.ceil(wait))})
             header = request.headers.get(ADMIN_HEADER)
-            if not self.allows(request.cookies.get(UPLOAD_COOKIE), header):
+            if not self.is_operator(request):
                 if header is not None or request.cookies.get(UPLOAD_COOKIE) is not None:
                     self.throttle.failed(client)  # a wrong password or a made-up token: a guess
                 return JSONResponse({"error": "this needs the admin password: unlock the Knowledge base tab"},
@@ -217,8 +221,7 @@ class Guard:
                 body = await _read_body(receive, MAX_CALL_BODY)
             except _ClientGone:  # nobody to answer, and no half a call for Gradio to read
                 return
-            operator = self.gate.allows(request.cookies.get(UPLOAD_COOKIE), request.headers.get(ADMIN_HEADER))
-            reason = "the request is too large" if body is None else call_refusal(body, operator)
+            reason = "the request is too large" if body is None else call_refusal(body, self.gate.is_operator(request))
             if reason is not None:
                 from starlette.responses import JSONResponse
 

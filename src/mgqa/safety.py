@@ -31,6 +31,11 @@ NOT_FOUND_MESSAGE = (
 )
 
 
+# after a notice naming what no document mentions: it may be there under a name the question didn't use
+ANOTHER_NAME = (" If it goes by another name (a medicine's generic name, or the kind of medicine, supplement or "
+                "condition it is), asking with that name may find what they say.")
+
+
 def not_found_message(missing: Sequence[str] = (), unstated: Sequence[str] = ()) -> str:
     """The plain "not covered" notice; it names what the documents never mention (`missing`), else what the
     passages closest to the question don't (`unstated`: a library may speak of children's magnesium and never of a
@@ -39,12 +44,9 @@ def not_found_message(missing: Sequence[str] = (), unstated: Sequence[str] = ())
         return NOT_FOUND_MESSAGE
     items = list(missing or unstated)
     named = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
-    if not missing:
-        return (f"The passages closest to this question never mention {named}, so nothing is quoted rather than a "
-                "loosely related passage.")
-    return (f"The documents in this knowledge base never mention {named}, so nothing is quoted rather than a loosely "
-            "related passage. If it goes by another name (a medicine's generic name, or the kind of medicine, "
-            "supplement or condition it is), asking with that name may find what they say.")
+    where = "The documents in this knowledge base" if missing else "The passages closest to this question"
+    notice = f"{where} never mention {named}, so nothing is quoted rather than a loosely related passage."
+    return notice + (ANOTHER_NAME if missing else "")
 
 
 @dataclass(frozen=True)
