@@ -156,6 +156,20 @@ def test_nobody_can_have_the_app_download_a_file_from_an_address(target):
         assert reply.status_code == 400 and "never from an address" in reply.json()["error"], route
 
 
+def test_the_operator_naming_a_file_that_was_not_uploaded_is_refused_before_gradio_reads_it(target, capfd):
+    config = httpx.get(f"{target.url}/config", timeout=10).json()
+    rebuild_event = next(dep["id"] for dep in config["dependencies"] if dep.get("api_name") == "rebuild")
+    capfd.readouterr()
+    for path in (str(target.secret), str(target.cache / ".." / target.secret.name), "/etc/passwd"):
+        named = {"path": path, "url": None, "orig_name": "notes.txt", "meta": {"_type": "gradio.FileData"}}
+        reply = httpx.post(target.url + "/gradio_api/queue/join", headers={"X-MGQA-Admin": ADMIN_PASSWORD},
+                           timeout=10, json={"data": [ADMIN_PASSWORD, [named], None], "fn_index": rebuild_event,
+                                             "session_hash": uuid.uuid4().hex[:10]})
+        assert reply.status_code == 400 and "only from an upload" in reply.json()["error"], path
+    assert leaked(target) == []
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_an_oversized_or_bottomless_call_is_refused_without_being_parsed(target):
     big = httpx.post(f"{target.url}/gradio_api/call/ask", json={"data": ["x" * (2 << 20)]}, timeout=10)
     assert big.status_code == 413

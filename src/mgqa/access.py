@@ -10,11 +10,13 @@ from __future__ import annotations
 import hmac
 import json
 import math
+import os
 import re
 import secrets
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 UPLOAD_COOKIE = "mgqa_upload"
 ADMIN_HEADER = "X-MGQA-Admin"
@@ -60,14 +62,14 @@ def is_call(method: str, path: str) -> bool:
     return method.upper() == "POST" and bool(_CALLS.fullmatch(path))
 
 
-def call_refusal(body: bytes, operator: bool) -> str | None:
+def call_refusal(body: bytes, operator: bool, uploads: str | Path | None = None) -> str | None:
     """Why a function call is refused for the files it names, or None to let it through.
 
     Only the operator's rebuild takes files, and only files uploaded through the app. Gradio copies any file
     object in a call's inputs into its cache before the function runs: a path must have been uploaded (Gradio
     checks), but a URL it downloads, from wherever it points. So a visitor's call may name no file object at all,
-    and nobody's may name one by URL; refused here, before Gradio reads it (and before it logs a traceback for
-    each refused path).
+    nobody's may name one by URL, and the operator's may name only a path in `uploads` (Gradio's upload folder,
+    when given); refused here, before Gradio reads it (and before it logs a traceback for each refused path).
     """
     try:
         data = json.loads(body)
@@ -84,10 +86,20 @@ def call_refusal(body: bytes, operator: bool) -> str | None:
                     return "files are taken only from the operator, through the Knowledge base tab"
                 if not isinstance(item.get("path"), str) or _SCHEME.match(item["path"]):
                     return "a file is taken only from an upload, never from an address"
+                if uploads is not None and not _inside(item["path"], uploads):
+                    return "a file is taken only from an upload through the Knowledge base tab"
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
     return None
+
+
+def _inside(path: str, folder: str | Path) -> bool:
+    """Whether a path is in a folder once both are made absolute and their links followed, as Gradio reads it."""
+    try:
+        return Path(os.path.abspath(path)).resolve().is_relative_to(Path(os.path.abspath(folder)).resolve())
+    except (OSError, ValueError):  # a NUL byte, a name too long, a loop of links: no upload is named so
+        return False
 
 
 def _is_file_object(item: dict) -> bool:
@@ -221,7 +233,8 @@ class Guard:
                 body = await _read_body(receive, MAX_CALL_BODY)
             except _ClientGone:  # nobody to answer, and no half a call for Gradio to read
                 return
-            reason = "the request is too large" if body is None else call_refusal(body, self.gate.is_operator(request))
+            reason = "the request is too large" if body is None else call_refusal(
+                body, self.gate.is_operator(request), _upload_folder())
             if reason is not None:
                 from starlette.responses import JSONResponse
 
@@ -229,6 +242,13 @@ class Guard:
             else:
                 receive = _replaying(body, receive)
         await (refused or self.app)(scope, receive, send_with_headers)
+
+
+def _upload_folder() -> str:
+    """Where Gradio keeps uploads (read on each call, as Gradio reads it: GRADIO_TEMP_DIR may be set late)."""
+    from gradio.utils import get_upload_folder
+
+    return get_upload_folder()
 
 
 class _ClientGone(Exception):
