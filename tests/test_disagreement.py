@@ -102,6 +102,13 @@ def test_quotes_that_already_disagree_keep_both_sides(library, tmp_path):
     assert {q.doc_id for q in kept} == {"agency", "shop"} and found
 
 
+def test_a_unit_said_in_the_singular_is_a_figure_too():
+    """"About 1 millimeter per day" states a regrowth rate as surely as "1-3 millimeters per day"."""
+    for said, unit in (("about 1 millimeter per day", "mm"), ("400 microgram", "mcg"), ("1 gram a day", "g"),
+                       ("5 milliliter spoon", "ml"), ("2 millimetre", "mm"), ("15 millilitre", "ml")):
+        assert [f.unit for f in disagreement.figures(said, {unit})] == [unit], said
+
+
 def test_a_unit_the_question_names_is_the_quantity_asked():
     assert disagreement.asked("how many hours of sleep should i get")[0] == "time"
     assert disagreement.asked("how many mg of magnesium in a capsule")[0] == "dose"

@@ -17,12 +17,14 @@ from mgqa.retrieval import Passage
 from mgqa.sources import LABELS
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
-_UNITS = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "µg": "mcg", "micrograms": "mcg",
-          "g": "g", "grams": "g", "mm": "mm", "millimeters": "mm", "millimetres": "mm", "inch": "inch",
-          "inches": "inch", "%": "%", "percent": "%", "hour": "hour", "hours": "hour", "day": "day", "days": "day",
-          "week": "week", "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year",
-          "liter": "l", "liters": "l", "litre": "l", "litres": "l", "ml": "ml", "milliliters": "ml",
-          "millilitres": "ml", "oz": "oz", "ounce": "oz", "ounces": "oz", "cup": "cup", "cups": "cup"}
+_UNITS = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "µg": "mcg", "microgram": "mcg",
+          "micrograms": "mcg", "g": "g", "gram": "g", "grams": "g", "mm": "mm", "millimeter": "mm",
+          "millimeters": "mm", "millimetre": "mm", "millimetres": "mm", "inch": "inch", "inches": "inch", "%": "%",
+          "percent": "%", "hour": "hour", "hours": "hour", "day": "day", "days": "day", "week": "week",
+          "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year", "liter": "l",
+          "liters": "l", "litre": "l", "litres": "l", "ml": "ml", "milliliter": "ml", "milliliters": "ml",
+          "millilitre": "ml", "millilitres": "ml", "oz": "oz", "ounce": "oz", "ounces": "oz", "cup": "cup",
+          "cups": "cup"}
 FIGURE = re.compile(rf"({_NUMBER})(?:\s*(?:-|–|to|and)\s*({_NUMBER}))?\s*({'|'.join(sorted(_UNITS, key=len)[::-1])})"
                     r"(?![a-z])", re.I)
 
