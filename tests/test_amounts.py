@@ -70,6 +70,8 @@ def test_what_an_amount_is_asked_in_is_read_from_the_words_after_in():
     assert amounts.asked_in("how many mg of magnesium in a cup of kale") == ["kale"]
     assert amounts.asked_in("how much magnesium is in 10 sprays of transdermamag") == ["transdermamag"]
     assert amounts.asked_in("how much magnesium is in cocoa powder") == ["cocoa", "powder"]
+    # a measure of something whose name has an "of" of its own: the whole name, not its first word
+    assert amounts.asked_in("how much magnesium is in a tablespoon of milk of magnesia") == ["milk", "of", "magnesia"]
     for none in ("how much magnesium should i get in my diet", "how many people in the US have neuropathy",
                  "how much magnesium should i take in a day", "how much is in", "in a cup of kale how much"):
         assert amounts.asked_in(none) == [], none
@@ -81,6 +83,9 @@ def test_an_amount_in_one_food_is_not_answered_with_the_figure_for_another():
     spinach = quote("Spinach, boiled, 1/2 cup: 78 mg", title="Magnesium in foods")
     kept, missing = amounts.of_what_is_asked("how much magnesium is in a cup of kale", [spinach])
     assert kept == [] and missing == ["an amount in kale"]
+    milk = quote("Milk, 1 cup: 24 to 27 mg (6% DV)", title="Magnesium in foods")
+    kept, missing = amounts.of_what_is_asked("how much magnesium is in one tablespoon of milk of magnesia", [milk])
+    assert kept == [] and missing == ["an amount in milk of magnesia"]
     kale = quote("Kale, raw, 1 cup: 7 mg", title="Magnesium in foods")
     assert amounts.of_what_is_asked("how much magnesium is in a cup of kale", [spinach, kale]) == ([kale], [])
     # the food named on the page but not in the answering sentence: another line's figure

@@ -201,11 +201,12 @@ LIBRARY_BLIND2 = ROOT / "eval" / "library_blind2.jsonl"
 # of (amounts.asked_dose: "what's the usual gabapentin dose") out-of-scope abstention (dev 0.778 -> 0.833, blind 0.660
 # -> 0.717). Misspellings put right ("alpha lipoic acid side efects") lifted dev R@1 0.867 -> 0.878, R@3 0.918 -> 0.929.
 # An amount asked in something (amounts.asked_in: "how much magnesium in a cup of kale") out-of-scope abstention (dev
-# 0.833 -> 0.889, blind 0.717 -> 0.792).
+# 0.833 -> 0.889, blind 0.717 -> 0.792); its measure of a name with an "of" of its own ("a tablespoon of milk of
+# magnesia") read whole the second blind set's (0.617 -> 0.633).
 LIBRARY_FLOORS = {
     LIBRARY_DEV: {"R@1": 0.877, "R@3": 0.928, "oos_abstention": 0.888, "both_sides": 0.705},
     LIBRARY_BLIND: {"R@1": 0.866, "R@3": 0.915, "oos_abstention": 0.792, "both_sides": 0.726},
-    LIBRARY_BLIND2: {"R@1": 0.703, "R@3": 0.812, "oos_abstention": 0.616},
+    LIBRARY_BLIND2: {"R@1": 0.703, "R@3": 0.812, "oos_abstention": 0.633},
 }
 LIBRARY_FALSE_ABSTENTION = {LIBRARY_DEV: 0.0, LIBRARY_BLIND: 0.013, LIBRARY_BLIND2: 0.063}
 # answered questions that quote one document twice or more (issue #11: one quote per document unless no other

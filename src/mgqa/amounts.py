@@ -105,8 +105,9 @@ def asked_in(question: str) -> list[str]:
     if start == 0 and after and after[0] in STOP_WORDS:
         return []
     run = _named_run(after[start:], 4, through_of=True)
-    if "of" in run:  # "a cup of kale": the measure, then what it measures
-        run = run[run.index("of") + 1:]
+    if "of" in run:  # "a cup of kale": the measure, then what it measures, a name with an "of" of its own too
+        rest = after[start + run.index("of") + 1:]  # ("a tablespoon of milk of magnesia")
+        run = _named_run(rest, 4, through_of=True)
     run = [w for w in run if not w[:1].isdigit()]
     return [] if not run or any(unit_of(w) for w in run[:1]) else run
 
@@ -161,7 +162,7 @@ def of_what_is_asked(question: str, quotes: list) -> tuple[list, list[str]]:
         return unit is None or bool(figures(quote.text, {"mg", "g"} if unit in ("mg", "g") else {unit}))
 
     held = asked_in(question)
-    container = [stem(w) for w in held]
+    container = [stem(w) for w in held if w not in STOP_WORDS]
 
     def holds(quote) -> bool:
         """"How much magnesium in a cup of kale": the quote names kale, and its answering sentence or its page's
