@@ -42,7 +42,7 @@ GROUPS = {
     ],
     "blind": [
         (("eval/blind.jsonl",), ()),
-        (("eval/nearmiss_blind.jsonl", "eval/amounts_blind.jsonl"), SEED),
+        (("eval/nearmiss_blind.jsonl", "eval/amounts_blind.jsonl", "eval/nearmiss_blind2.jsonl"), SEED),
         (("eval/library_blind.jsonl", "eval/library_blind2.jsonl"), WITH_LIBRARY),
         (("eval/unseen_blind.jsonl",), unseen("eval/unseen_docs", "eval/unseen_library_sources.yaml")),
         (("eval/triage_blind.jsonl",), ()),

@@ -87,8 +87,15 @@ AMOUNTS_BLIND = ROOT / "eval" / "amounts_blind.jsonl"
 # 0.800, R@3 0.925 -> 0.950.
 AMOUNTS_FLOORS = {"oos_abstention": 0.7, "R@1": 0.8, "R@3": 0.95}
 AMOUNTS_FALSE_ABSTENTION = 0.05
+NEARMISS_BLIND2 = ROOT / "eval" / "nearmiss_blind2.jsonl"
+# A second blind set of near misses over the seed (100 in ten kinds, 50 in-scope controls), written in stop 32 by a
+# helper who saw only the article; frozen, never tuned on. Its first run (d83c07d) is the floor: issue #9's target
+# for near misses is 0.90.
+NEARMISS_BLIND2_FLOORS = {"oos_abstention": 0.66, "R@1": 0.86, "R@3": 0.9}
+NEARMISS_BLIND2_FALSE_ABSTENTION = 0.06
 SEED_NEAR_MISSES = {NEARMISS: (NEARMISS_FLOORS, NEARMISS_FALSE_ABSTENTION),
-                    AMOUNTS_BLIND: (AMOUNTS_FLOORS, AMOUNTS_FALSE_ABSTENTION)}
+                    AMOUNTS_BLIND: (AMOUNTS_FLOORS, AMOUNTS_FALSE_ABSTENTION),
+                    NEARMISS_BLIND2: (NEARMISS_BLIND2_FLOORS, NEARMISS_BLIND2_FALSE_ABSTENTION)}
 
 
 @pytest.mark.parametrize("path", SEED_NEAR_MISSES, ids=lambda path: path.stem)
