@@ -92,8 +92,8 @@ def test_a_call_is_read_whole_and_only_the_operator_may_name_an_uploaded_file():
         assert "address" in call_refusal(named, operator=True), address
     for elsewhere in ("/etc/passwd", "/tmp/gradio/../../etc/passwd", "relative/notes.pdf", "/tmp/gradio\x00x"):
         named = json.dumps({"data": ["pw", [{"path": elsewhere}]]}).encode()
-        assert "upload through" in call_refusal(named, operator=True, uploads="/tmp/gradio"), elsewhere
-    assert call_refusal(uploaded, operator=True, uploads="/tmp/gradio") is None
+        assert "upload through" in call_refusal(named, operator=True, uploads=lambda: "/tmp/gradio"), elsewhere
+    assert call_refusal(uploaded, operator=True, uploads=lambda: "/tmp/gradio") is None
     assert call_refusal(b'{"data": ["how much magnesium?"]}', operator=False) is None
     assert call_refusal(b"not json", operator=False) is None  # Gradio answers that itself
 

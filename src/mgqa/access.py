@@ -62,14 +62,15 @@ def is_call(method: str, path: str) -> bool:
     return method.upper() == "POST" and bool(_CALLS.fullmatch(path))
 
 
-def call_refusal(body: bytes, operator: bool, uploads: str | Path | None = None) -> str | None:
+def call_refusal(body: bytes, operator: bool, uploads: Callable[[], str | Path] | None = None) -> str | None:
     """Why a function call is refused for the files it names, or None to let it through.
 
     Only the operator's rebuild takes files, and only files uploaded through the app. Gradio copies any file
     object in a call's inputs into its cache before the function runs: a path must have been uploaded (Gradio
     checks), but a URL it downloads, from wherever it points. So a visitor's call may name no file object at all,
-    nobody's may name one by URL, and the operator's may name only a path in `uploads` (Gradio's upload folder,
-    when given); refused here, before Gradio reads it (and before it logs a traceback for each refused path).
+    nobody's may name one by URL, and the operator's may name only a path in the folder `uploads` gives (Gradio's
+    upload folder, looked up only for a call that names a file); refused here, before Gradio reads it (and before
+    it logs a traceback for each refused path).
     """
     try:
         data = json.loads(body)
@@ -86,7 +87,7 @@ def call_refusal(body: bytes, operator: bool, uploads: str | Path | None = None)
                     return "files are taken only from the operator, through the Knowledge base tab"
                 if not isinstance(item.get("path"), str) or _SCHEME.match(item["path"]):
                     return "a file is taken only from an upload, never from an address"
-                if uploads is not None and not _inside(item["path"], uploads):
+                if uploads is not None and not _inside(item["path"], uploads()):
                     return "a file is taken only from an upload through the Knowledge base tab"
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -234,7 +235,7 @@ class Guard:
             except _ClientGone:  # nobody to answer, and no half a call for Gradio to read
                 return
             reason = "the request is too large" if body is None else call_refusal(
-                body, self.gate.is_operator(request), _upload_folder())
+                body, self.gate.is_operator(request), _upload_folder)
             if reason is not None:
                 from starlette.responses import JSONResponse
 
