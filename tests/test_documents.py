@@ -486,6 +486,37 @@ def test_txt_header_lines_are_metadata(tmp_path):
     assert (doc.publisher, doc.author) == ("Corner Pharmacy newsletter", "Jo Lee, PharmD")
 
 
+def test_a_header_line_of_labelled_parts_gives_its_date_and_stays_out_of_the_text(tmp_path):
+    source = ("Ask the Pharmacist\nCorner Pharmacy newsletter, by Jo Lee, PharmD\nSource: https://example.org/ask\n"
+              "Posted June 2024 | Filed under: Vitamins, Migraine\n\nBody text here.\n")
+    doc = load_document(write(tmp_path, "ask.txt", source), tmp_path)
+    assert (doc.publisher, doc.url, doc.date) == ("Corner Pharmacy newsletter", "https://example.org/ask", "June 2024")
+    assert doc.text == "Ask the Pharmacist\n\nBody text here."
+
+
+@pytest.mark.parametrize("name", ["page.txt", "page.md"])
+def test_menus_breadcrumbs_share_bars_and_footers_saved_as_text_are_dropped(tmp_path, name):
+    # a page saved as text keeps its link bars' shape: short items set apart by separators; a credit line of that
+    # shape stays (credits.py keeps it out of quotes)
+    source = ("Zinc Facts\n\nHome › Health › Minerals › Zinc\n\nMenu: Shop | Health | About us | Contact\n\n"
+              "Jo Lee · 5 min read · Reviewed May 2024\n\n"
+              "Zinc is a mineral. Adults need 8 to 11 mg a day.\n\nShare this page: Email · Print · Facebook\n\n"
+              "Take it with food | if it upsets your stomach.\n\n"
+              "© 2024 Corner Pharmacy · 77 Main Street · Open 8 a.m. to 9 p.m. · Privacy · Terms\n")
+    doc = load_document(write(tmp_path, name, source), tmp_path)
+    assert doc.text == ("Zinc Facts\n\nJo Lee · 5 min read · Reviewed May 2024\n\n"
+                        "Zinc is a mineral. Adults need 8 to 11 mg a day.\n\n"
+                        "Take it with food | if it upsets your stomach.")
+
+
+def test_a_markdown_table_and_its_headings_survive_the_link_bar_rule(tmp_path):
+    source = "# Caffeine\n\n| Drink | Serving | Caffeine |\n|---|---|---|\n| Coffee | 8 oz | 95 mg |\n\n" \
+             "Home · Drinks · Caffeine · Tea\n\n## Limits\n\nUp to 400 mg a day.\n"
+    doc = load_document(write(tmp_path, "c.md", source), tmp_path)
+    assert doc.text == "Caffeine\n\nDrink Serving Caffeine\n\nCoffee 8 oz 95 mg\n\nLimits\n\nUp to 400 mg a day."
+    assert [doc.text[a:b] for a, b, _ in doc.headings] == ["Caffeine", "Limits"]
+
+
 def test_a_first_paragraph_of_prose_is_not_a_header(tmp_path):
     doc = load_document(write(tmp_path, "p.txt", "Title\nA sentence that starts the body.\n"), tmp_path)
     assert (doc.publisher, doc.text) == (None, "Title\nA sentence that starts the body.")

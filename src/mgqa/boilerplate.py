@@ -1,16 +1,22 @@
-"""Page clutter removed from an HTML tree by what the markup says it is, never by the words it holds.
+"""Page clutter removed by what the markup or the shape says it is, never by the words it holds.
 
 Signals: elements that are chrome by definition (nav, footer, aside, forms), ARIA roles and hidden states,
 the class/id/aria-label vocabulary that templates use for banners and widgets (cookie, newsletter, share,
 related, comments, reviews, cart, the byline or "posted on" line...), and blocks made mostly of links. An
 element holding the page's headline or most of its text is never removed, so a badly named wrapper can't take
 the article with it.
+
+Text and markdown have no markup to read, but a menu, a breadcrumb trail, a share bar or a footer keeps its
+shape when a page is saved as text: a line of three or more short items set apart by a separator ("Home ›
+Health › Vitamins", "Email · Print · Facebook", "© 2024 Shop · Shipping · Returns"), `is_link_bar`.
 """
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+
+from mgqa.credits import reads_as_credit
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -31,6 +37,11 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 LINK_LISTS = frozenset("ul ol div section p table dl".split())
 MAX_LINK_SHARE = 0.6  # a block this much link text, with several links, is a menu or a list of other pages
 KEEP_SHARE = 0.5  # an element holding this share of the page's text is the article, whatever it is called
+# a link bar saved as text: items set apart by a separator with space on both sides (a table row keeps its cells
+# apart with "|" at both ends and is content; a list item's bullet starts its line)
+_SEPARATOR = re.compile(r"\s+[|·›»•]\s+")
+BAR_ITEMS = 3  # at least this many items
+BAR_ITEM_WORDS = 6  # and the middle one by length no longer than this: names and links, not sentences
 
 
 def label_words(element: HtmlElement) -> str:
@@ -106,3 +117,18 @@ def _drop(element: HtmlElement) -> None:
         else:
             parent.text = (parent.text or "") + tail
     parent.remove(element)
+
+
+def is_link_bar(block: str) -> bool:
+    """Whether every line of a text block is a row of short items set apart by separators: a menu, a breadcrumb
+    trail, a share bar or a footer as it looks once the page is text."""
+    lines = [line.strip() for line in block.split("\n") if line.strip()]
+    # a credit line ("Jane Roe | 5 min read | Reviewed May 2024") stays: credits.py keeps it out of quotes
+    return bool(lines) and all(_bar_line(line) for line in lines) and not reads_as_credit(" ".join(block.split()))
+
+
+def _bar_line(line: str) -> bool:
+    if line.startswith("|") and line.endswith("|"):  # a table row
+        return False
+    items = sorted(len(item.split()) for item in _SEPARATOR.split(line) if item.strip())
+    return len(items) >= BAR_ITEMS and items[len(items) // 2] <= BAR_ITEM_WORDS

@@ -47,10 +47,15 @@ def credit_spans(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
         size = len(block.split())
         if block == doc.title:
             continue
-        credit_like = _OPENING.match(block.lstrip("*_ ")) or _READING_TIME.search(block)  # "*By …*" in plain text
-        if (size <= CREDIT_WORDS and credit_like) or (size <= NAMED_WORDS and author and author in block.lower()):
+        named = size <= NAMED_WORDS and author and author in block.lower()
+        if (size <= CREDIT_WORDS and reads_as_credit(block)) or named:
             found.append((a, b))
     return found
+
+
+def reads_as_credit(block: str) -> bool:
+    """Whether a paragraph opens the way credits open or gives a reading time ("*By …*" in plain text too)."""
+    return bool(_OPENING.match(block.lstrip("*_ ")) or _READING_TIME.search(block))
 
 
 def _name(author: str | None) -> str | None:

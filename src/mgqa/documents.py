@@ -20,6 +20,8 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from mgqa import text as textlib
+from mgqa.boilerplate import is_link_bar
 from mgqa.errors import MgqaError
 from mgqa.html_text import html_text, web_url
 from mgqa.markdown_text import markdown_text
@@ -166,11 +168,28 @@ def _parse_txt(raw: bytes) -> _Parsed:
     header = read_header(text)
     if header is not None:  # the title line stays; the publisher, Source: and Date: lines are metadata
         text = header.title + "\n\n" + text[header.end :].lstrip("\n")
+    text = without_link_bars(text)
     parsed = _finish(_Parsed(text=text, warnings=tuple(warnings)))
     if header is None:
         return replace(parsed, title=_first_line(parsed.text))
     return replace(parsed, title=header.title, publisher=header.publisher, author=header.author, url=header.url,
                    date=header.date)
+
+
+def without_link_bars(text: str) -> str:
+    """Plain text without its menus, breadcrumb trails, share bars and footers (`boilerplate.is_link_bar`): each
+    goes with the blank lines after it (before it, at the end), so the paragraphs around it stay apart."""
+    spans = textlib.blocks(text)
+    cuts = []
+    for index, (start, end) in enumerate(spans):
+        if is_link_bar(text[start:end]):
+            if index + 1 < len(spans):
+                cuts.append((start, spans[index + 1][0]))
+            else:
+                cuts.append((spans[index - 1][1] if index else start, end))
+    for start, end in reversed(cuts):
+        text = text[:start] + text[end:]
+    return text
 
 
 _FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)

@@ -8,6 +8,7 @@ CommonMark (with tables and strikethrough), so what counts as markup is what a r
 
 from __future__ import annotations
 
+from mgqa.boilerplate import is_link_bar
 from mgqa.text import join_blocks
 
 
@@ -80,4 +81,4 @@ def markdown_text(source: str) -> tuple[str, tuple[tuple[int, int, int], ...]]:
                 marker = ""
         elif kind == "html_block" and (text := _html_text(token.content)):
             blocks.append((text, 0))
-    return join_blocks(blocks)
+    return join_blocks([(text, level) for text, level in blocks if level or not is_link_bar(text)])

@@ -7,8 +7,9 @@
 
 Only a first paragraph made entirely of such lines, one of them at least labelled (a source, an author or
 a date), is a header; a first paragraph of prose is not. Labels
-(`Source:`, `URL:`, `Publisher:`, `By`, `Author:`, `Date:`, `Updated:`) are read as such; the one unlabelled
-line is the publisher, and "Publisher, by Author" gives both.
+(`Source:`, `URL:`, `Publisher:`, `By`, `Author:`, `Date:`, `Posted`, `Updated:`) are read as such; the one
+unlabelled line is the publisher, and "Publisher, by Author" gives both; a line of labelled parts ("Posted June
+2024 | Filed under: Vitamins") gives its date and is otherwise left out.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ MAX_LINES = 6
 MAX_WORDS = 16  # a header line is a name or an address, not a sentence
 _LABELLED = re.compile(
     r"(?P<label>source|url|link|web|publisher|published by|organi[sz]ation|by|author|written by|date|published"
-    r"|updated|last updated|reviewed|last reviewed)\s*[:\-–]?\s+(?P<value>.+)", re.I)
+    r"|posted|posted on|updated|last updated|reviewed|last reviewed)\s*[:\-–]?\s+(?P<value>.+)", re.I)
+# a label the reader knows for one ("Filed under: Vitamins", "Reading time: 4 minutes"): a header line's part
+_ANY_LABEL = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,2}:\s+\S.*")
+_PARTS = re.compile(r"\s+[|·]\s+")  # "Posted June 2024 | Filed under: Vitamins"
 _BY = re.compile(r"(?P<publisher>.+?)[,;·|–-]\s*(?:by|written by)\s+(?P<author>.+)", re.I)
 _KEYS = {"source": "url", "url": "url", "link": "url", "web": "url", "publisher": "publisher",
          "published by": "publisher", "organisation": "publisher", "organization": "publisher", "by": "author",
-         "author": "author", "written by": "author", "date": "date", "published": "date", "updated": "date",
+         "author": "author", "written by": "author", "date": "date", "published": "date", "posted": "date",
+         "posted on": "date", "updated": "date",
          "last updated": "date", "reviewed": "date", "last reviewed": "date"}
 
 
@@ -54,6 +59,12 @@ def read_header(text: str) -> TextHeader | None:
             return None
         if web_url(line):
             fields.setdefault("url", line)
+        elif len(parts := _PARTS.split(line)) > 1 and all(_LABELLED.fullmatch(part) or _ANY_LABEL.fullmatch(part)
+                                                          for part in parts):
+            for match in filter(None, (_LABELLED.fullmatch(part) for part in parts)):  # labelled fields in a row
+                key = _KEYS[" ".join(match["label"].lower().split())]
+                if key == "date" and re.search(r"\d", match["value"]):
+                    fields.setdefault(key, match["value"].strip())
         elif match := _LABELLED.fullmatch(line):
             key = _KEYS[" ".join(match["label"].lower().split())]
             value = match["value"].strip()
