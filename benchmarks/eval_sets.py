@@ -38,6 +38,7 @@ GROUPS = {
          WITH_LIBRARY),
         (("eval/unseen_dev.jsonl",), unseen("eval/unseen_dev_docs", "eval/unseen_dev_library_sources.yaml")),
         (("eval/unseen_dev2.jsonl",), unseen("eval/unseen_dev2_docs", "eval/unseen_dev2_library_sources.yaml")),
+        (("eval/unseen_dev3.jsonl",), unseen("eval/unseen_dev3_docs", "eval/unseen_dev3_library_sources.yaml")),
         (("eval/triage_dev.jsonl", "eval/triage_dev2.jsonl"), ()),
     ],
     "blind": [
