@@ -76,3 +76,12 @@ def test_a_misspelt_question_is_answered_as_spelt_right_and_shown_as_typed(real_
     assert typed.question == "can magnesium help my nueropathy"
     assert typed.status == right.status == "answered"
     assert [q.text for q in typed.quotes] == [q.text for q in right.quotes]
+
+
+def test_a_vitamin_named_by_letter_and_number_is_a_subject_the_word_vitamin_alone_does_not_name():
+    stats = TermStats(Counter(terms("Vitamin B12 keeps nerves healthy. Vitamins and minerals. Adults need 300 mg.")),
+                      3, pieces)
+    focus = stats.focus("how much b12 should an adult get daily")
+    assert "b12" in focus.required
+    assert focus.missing(set(terms("Vitamins and minerals › Magnesium: adults need 300 mg a day"))) == ["b12"]
+    assert focus.missing(set(terms("Vitamin B12 and Your Nerves: 2.4 mcg a day"))) == []

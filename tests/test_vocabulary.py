@@ -81,6 +81,15 @@ def test_a_numbered_vitamin_named_alone_in_the_quotes_is_stated():
         ["vitamin b12"]
 
 
+def test_a_vitamin_named_by_the_quotes_page_title_or_headings_is_stated():
+    quoted = "People who rarely go outdoors should take a daily supplement of 800 to 1,000 IU all year round."
+    assert vocabulary.unstated_asks("how much vitamin d should my mum take", quoted) == ["vitamin d"]
+    assert vocabulary.unstated_asks("how much vitamin d should my mum take", quoted,
+                                    "Vitamin D, Bone Strength and Falls\nHow much do older adults need?") == []
+    assert vocabulary.unstated_asks("how much vitamin d should my mum take", quoted, "Vitamin B12 and Your Nerves") \
+        == ["vitamin d"]
+
+
 @pytest.mark.parametrize("question, quoted, missing", [
     ("how much zinc can my 5 year old have", "Adults: no more than 40 mg a day.", ["children or teenagers"]),
     ("how much zinc can my 5 year old have", "Children 4 to 8 years: 12 mg a day.", []),

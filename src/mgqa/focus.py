@@ -27,6 +27,8 @@ true false legit worth happen happens mean means make makes should would could c
 year years week weeks month months time times""".split())
 _QUESTION_FORM = re.compile(r"\?|^\s*(?:what|how|why|when|where|which|who|is|are|can|could|does|do|did|should|will|"
                             r"would|has|have)\b", re.I)
+# a vitamin named by its letter and number ("b12", "d3", "k2"): a nutrient, which an answer must name as any other
+_NUMBERED_VITAMIN = re.compile(r"[a-k]\d{1,2}")
 _SYNONYM_TERMS = [(set(terms(key)), set(terms(value))) for key, value in SYNONYMS.items()]
 
 
@@ -84,10 +86,11 @@ class TermStats:
     def focus(self, question: str) -> Focus:
         asked = [t for t in dict.fromkeys(terms(question)) if t not in FRAMING]
         weights = {t: self.idf(t) for t in asked if t in self.frequency}
-        required = frozenset(t for t in weights if _is_health_term(t))
+        required = frozenset(t for t in weights if _is_health_term(t) or _NUMBERED_VITAMIN.fullmatch(t))
         alternatives = {}
         for key_terms, value_terms in _SYNONYM_TERMS:
-            for term in key_terms & set(asked):
+            # a numbered vitamin's synonym only adds "vitamin": a page under "Vitamins and minerals" doesn't name B12
+            for term in (key_terms & set(asked)) - {t for t in key_terms if _NUMBERED_VITAMIN.fullmatch(t)}:
                 alternatives[term] = alternatives.get(term, frozenset()) | frozenset(value_terms)
         topic = len(asked) <= 2 and not _QUESTION_FORM.search(question)
         return Focus(weights, required, alternatives, topic, self.unknown(question, alternatives))

@@ -193,7 +193,8 @@ class KnowledgeBase:
         if quotes:
             quotes, missing_amount = amounts.of_what_is_asked(cleaned, quotes)
             unstated += missing_amount
-        asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes)) if quotes else []
+        asked = vocabulary.unstated_asks(cleaned, " ".join(q.text for q in quotes),
+                                         "\n".join(f"{q.title}\n{q.section}" for q in quotes)) if quotes else []
         if asked:  # a price or a lab range the quotes don't state: not answered, however close they are
             quotes, unstated, reason = [], unstated + asked, f"the quotes don't state {', '.join(asked)}"
         if support:  # never a dose, a product or an advert next to talk of self-harm, nor sides of a dispute

@@ -157,11 +157,15 @@ def missing_subjects(question: str, vocabulary: frozenset[str]) -> list[str]:
     return missing
 
 
-def unstated_asks(question: str, quoted: str) -> list[str]:
+def unstated_asks(question: str, quoted: str, headings: str = "") -> list[str]:
     """What the question asks for that the quoted text doesn't state: a price, a lab range, a named vitamin.
-    Judged on the quotes, not the collection: a seller's price elsewhere doesn't price a nerve test."""
+    Judged on the quotes, not the collection: a seller's price elsewhere doesn't price a nerve test. A vitamin
+    may be named by the quotes' page titles and headings (`headings`): on a page titled "Vitamin D, Bone Strength
+    and Falls", "People who rarely go outdoors … should take a daily supplement of 800 to 1,000 IU" is vitamin
+    D's amount."""
     folded = question.lower().replace("’", "'")
     missing = [what for what, asking, stating in ASKS if asking.search(folded) and not stating.search(quoted)]
-    stated = {*vitamins(quoted), *(a + b for a, b in _NUMBERED.findall(quoted.lower()))}  # "B12 deficiency" too
+    named = f"{quoted}\n{headings}"
+    stated = {*vitamins(named), *(a + b for a, b in _NUMBERED.findall(named.lower()))}  # "B12 deficiency" too
     missing += [f"vitamin {name}" for name in vitamins(folded) if name not in stated]
     return missing
