@@ -176,3 +176,17 @@ def test_what_the_sources_disagree_on_reads_as_a_sentence_on_the_page_and_in_the
     (dose,) = disagreement.find("what is the max magnesium a day", [limit, shop])
     assert disagreement.notice([dose]).startswith("Sources disagree on the safe daily amount: ")
     assert "On the safe daily amount:" in format_disagreements((dose,), 2)
+
+
+def test_international_units_are_figures_and_only_one_unit_is_set_against_itself():
+    """Vitamin D's limit is given in IU: "4,000 IU" and "5,000 IU a day is fine for everyone" disagree; "600 IU (15
+    micrograms)" and "15 mcg" are the same amount in two units and do not."""
+    question = "is 5000 IU of vitamin d a day too much"
+    agency = _quote("agency", "Vitamin D and falls", "Adults should not take more than 4,000 IU of vitamin D a day.")
+    seller = _quote("seller", "NeuroEase", "Vitamin D is so safe that 5,000 IU a day is fine for everyone.")
+    (found,) = disagreement.find(question, [agency, seller])
+    assert {c.value for c in found.claims} == {"4,000 IU", "5,000 IU"}
+    need = "how much vitamin d does an adult need"
+    guide = _quote("guide", "Vitamin D", "Adults aged 51 to 70: 600 IU (15 micrograms) a day.")
+    other = _quote("other", "Vitamin D facts", "Adults need 15 mcg of vitamin D a day.")
+    assert disagreement.find(need, [guide, other]) == []

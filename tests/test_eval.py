@@ -270,7 +270,8 @@ def test_library_answers_do_not_fall_below_the_measured_floors(library_kb, path)
 # abstention dev 0.657 -> 0.714, blind 0.750 -> 0.800. A third development set (eval/unseen_dev3.jsonl, first run
 # R@1 0.706, R@3 0.745, false abstention 0.078, out-of-scope abstention 0.528, both sides 0.571); a vitamin named by
 # its quote's page title (vocabulary.unstated_asks) lifted it to R@1 0.745, R@3 0.765, false abstention 0.039, and
-# unseen dev out-of-scope abstention 0.714 -> 0.743 (these tests read with sentence-transformers, whose triage reads
+# unseen dev out-of-scope abstention 0.714 -> 0.743; a vitamin named by its letter alone ("vitamin d") and IU
+# figures lifted its both sides 0.571 -> 0.643 (these tests read with sentence-transformers, whose triage reads
 # "my mum is 78 and lives in a nursing home…" as urgent: R@1 0.725, R@3 0.745 here).
 UNSEEN = {
     "dev": (ROOT / "eval" / "unseen_dev.jsonl", ROOT / "eval" / "unseen_dev_docs",
@@ -284,7 +285,7 @@ UNSEEN = {
 }
 UNSEEN_FLOORS = {"dev": {"R@1": 0.84, "R@3": 0.86, "oos_abstention": 0.742, "both_sides": 0.6},
                  "dev2": {"R@1": 0.764, "R@3": 0.803, "oos_abstention": 0.6, "both_sides": 0.416},
-                 "dev3": {"R@1": 0.725, "R@3": 0.745, "oos_abstention": 0.527, "both_sides": 0.571},
+                 "dev3": {"R@1": 0.725, "R@3": 0.745, "oos_abstention": 0.527, "both_sides": 0.642},
                  "blind": {"R@1": 0.596, "R@3": 0.719, "oos_abstention": 0.799, "both_sides": 0.833}}
 UNSEEN_FALSE_ABSTENTION = {"dev": 0.06, "dev2": 0.04, "dev3": 0.04, "blind": 0.123}
 

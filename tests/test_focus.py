@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from mgqa.focus import TermStats
+from mgqa.focus import TermStats, passage_terms
 from mgqa.lexical import terms
 
 CORPUS = ("Magnesium supports nerve health and may ease neuropathy. Omeprazole can lower magnesium. "
@@ -85,3 +85,18 @@ def test_a_vitamin_named_by_letter_and_number_is_a_subject_the_word_vitamin_alon
     assert "b12" in focus.required
     assert focus.missing(set(terms("Vitamins and minerals › Magnesium: adults need 300 mg a day"))) == ["b12"]
     assert focus.missing(set(terms("Vitamin B12 and Your Nerves: 2.4 mcg a day"))) == []
+
+
+def test_a_vitamin_named_by_its_letter_alone_is_a_subject_only_that_vitamin_names():
+    stats = TermStats(Counter(terms("Vitamin D keeps bones strong. Vitamin B12 keeps nerves healthy. Vitamins.")),
+                      3, pieces)
+    focus = stats.focus("is 5000 IU of vitamin d a day too much")
+    assert "vitamin d" in focus.required
+    assert focus.missing(passage_terms("Vitamins and minerals", "Keeping to 400mg a day is unlikely to harm")) \
+        == ["vitamin d"]
+    assert focus.missing(passage_terms("Vitamin B12 and Your Nerves", "2.4 micrograms a day")) == ["vitamin d"]
+    assert focus.missing(passage_terms("Each serving gives you 5,000 IU of vitamin D3.")) == []
+    # a number's form of it is vitamin D too, not so a B vitamin's
+    d3 = stats.focus("how much vitamin d3 should i take")
+    assert d3.missing(passage_terms("Vitamin D, bones and falls")) == []
+    assert d3.missing(passage_terms("Vitamin B12 and Your Nerves")) == ["vitamin d"]

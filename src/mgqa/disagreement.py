@@ -24,7 +24,7 @@ _UNITS = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "µg"
           "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year", "liter": "l",
           "liters": "l", "litre": "l", "litres": "l", "ml": "ml", "milliliter": "ml", "milliliters": "ml",
           "millilitre": "ml", "millilitres": "ml", "oz": "oz", "ounce": "oz", "ounces": "oz", "cup": "cup",
-          "cups": "cup"}
+          "cups": "cup", "iu": "iu", "international unit": "iu", "international units": "iu"}
 FIGURE = re.compile(rf"({_NUMBER})(?:\s*(?:-|–|to|and)\s*({_NUMBER}))?\s*({'|'.join(sorted(_UNITS, key=len)[::-1])})"
                     r"(?![a-z])", re.I)
 
@@ -35,7 +35,8 @@ def unit_of(word: str) -> str | None:
 
 
 _TIME = frozenset({"hour", "day", "week", "month", "year"})
-MASS = frozenset({"mg", "mcg", "g"})
+# how much of a substance: by weight, or in international units (vitamins D, E and A: "4,000 IU (100 micrograms)")
+MASS = frozenset({"mg", "mcg", "g", "iu"})
 # what is drunk or eaten is measured by volume: "how much grapefruit juice is too much" is answered in liters (a
 # dispute still sets only figures of the asked unit against each other)
 VOLUME = frozenset({"l", "ml", "oz", "cup"})
@@ -154,8 +155,10 @@ def _claims(quotes: Sequence[Quote], units: set[str], reads: Reader | None,
 
 
 def _figure_dispute(name: str, quotes: Sequence[Quote], claims: list[_Figure | None]) -> list[Disagreement]:
+    """Documents stating different figures in one unit: "600 IU (15 micrograms)" is not set against "15 mcg"."""
     stated = [(i, f) for i, f in enumerate(claims) if f is not None]
-    if len({(f.low, f.high, f.unit) for _, f in stated}) > 1 and len({quotes[i].doc_id for i, _ in stated}) > 1:
+    if any(len({(f.low, f.high) for _, f in same}) > 1 and len({quotes[i].doc_id for i, _ in same}) > 1
+           for unit in {f.unit for _, f in stated} if (same := [(i, f) for i, f in stated if f.unit == unit])):
         return [Disagreement(name, tuple(_claim(quotes[i], i, f.text) for i, f in stated))]
     return []
 

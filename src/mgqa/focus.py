@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from mgqa.lexical import STOP_WORDS, stem, terms
 from mgqa.text import words
-from mgqa.vocabulary import HEALTH_TERMS, SYNONYMS
+from mgqa.vocabulary import HEALTH_TERMS, SYNONYMS, vitamins
 
 # words that frame a question rather than name its subject ("is it safe to take ... every day")
 FRAMING = frozenset(stem(w) for w in """
@@ -87,7 +87,9 @@ class TermStats:
         asked = [t for t in dict.fromkeys(terms(question)) if t not in FRAMING]
         weights = {t: self.idf(t) for t in asked if t in self.frequency}
         required = frozenset(t for t in weights if _is_health_term(t) or _NUMBERED_VITAMIN.fullmatch(t))
-        alternatives = {}
+        required |= _lettered(question)  # "vitamin d": no term holds its letter
+        alternatives = {t: frozenset(_lettered(f"vitamin {t}")) for t in required
+                        if _NUMBERED_VITAMIN.fullmatch(t) and t[0] != "b"}  # D3 is vitamin D, B6 is not B12
         for key_terms, value_terms in _SYNONYM_TERMS:
             # a numbered vitamin's synonym only adds "vitamin": a page under "Vitamins and minerals" doesn't name B12
             for term in (key_terms & set(asked)) - {t for t in key_terms if _NUMBERED_VITAMIN.fullmatch(t)}:
@@ -197,9 +199,17 @@ def _one_letter_off(word: str) -> set[str]:
 
 @lru_cache(maxsize=4096)
 def passage_terms(*texts: str) -> frozenset[str]:
-    """The terms of a passage (with its title and headings). Kept for the next asker: ranking, the answering
-    check and the calibrated score each look at the same 40 candidates, and questions share candidates."""
-    return frozenset(t for text in texts for t in terms(text))
+    """The terms of a passage (with its title and headings), and the vitamins it names by letter ("vitamin d",
+    `_lettered`). Kept for the next asker: ranking, the answering check and the calibrated score each look at the
+    same 40 candidates, and questions share candidates."""
+    return frozenset(t for text in texts for t in terms(text)) | frozenset(v for text in texts for v in _lettered(text))
+
+
+def _lettered(text: str) -> set[str]:
+    """The vitamins a text names by a letter alone, as "vitamin d" (a number's form too: D3 is vitamin D); not B,
+    whose numbers are different vitamins. The terms drop a lone letter, so "vitamin D" and "vitamin B12" would both
+    be only "vitamin"."""
+    return {f"vitamin {name[0]}" for name in vitamins(text) if name[0] != "b"}
 
 
 def _is_health_term(term: str) -> bool:
