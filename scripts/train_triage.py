@@ -43,6 +43,9 @@ MAX_CRISIS_ON_ORDINARY = 0.002  # and of the development question sets' question
 ORDINARY = tuple(ROOT / name for name in ("eval/questions.jsonl", "eval/heldout.jsonl", "eval/nearmiss.jsonl",
                                           "eval/library_questions.jsonl", "data/library_train_questions.jsonl"))
 CRISIS_VETOES = (0.1, 0.05, 0.02, 0.01)  # at most 0.1: a crisis rule is overruled only by a clearly calm reading
+# how far the whole message must lean to self-harm before one of its clauses can give it the crisis line; at most
+# even odds: a clause may confirm a lean, a lone context clause ("my mom lives alone at home") may not make one
+SELF_HARM_FLOORS = (0.5, 0.3, 0.1, 0.03, 0.01, 0.0)
 
 
 def read(path: Path) -> list[dict]:
@@ -119,6 +122,23 @@ def ordinary_self_harm(model: triage.TriageModel, embedder) -> np.ndarray:
     return scores(model, states_of(embedder, asked), clause_states(embedder, asked))[2]
 
 
+def pick_self_harm_floor(model: triage.TriageModel, states, clauses, t_msg: dict[str, float], t_sh: float,
+                         sh_dev: np.ndarray) -> float:
+    """The highest floor at which every dev self-harm message that gets the crisis line still gets it."""
+    whole = model.probabilities(states)
+    p_msg, sh_whole = whole["emergency"], whole["self_harm"]
+    sh_clause = np.zeros(len(states))
+    for i, parts in enumerate(clauses):
+        if parts and t_msg["floor"] <= p_msg[i] < t_msg["emergency"]:
+            sh_clause[i] = model.probabilities(parts)["self_harm"].max()
+    crisis = np.maximum(sh_whole, sh_clause) >= t_sh
+    for floor in SELF_HARM_FLOORS:
+        kept = np.where(sh_whole >= floor, np.maximum(sh_whole, sh_clause), sh_whole) >= t_sh
+        if not (crisis & ~kept & (sh_dev == 1)).any():
+            return floor
+    return 0.0
+
+
 def pick_crisis_veto(p_msg: np.ndarray, p_sh: np.ndarray, crisis_rule: np.ndarray, y: np.ndarray,
                      veto: float) -> float:
     """How calm the self-harm head must read for a crisis rule's match to be overruled (with the whole message
@@ -138,7 +158,7 @@ def train(args, embedder, bank: list[dict], dev_states, dev_clauses, rule, y_dev
     labels = np.array([[row["label"] == "emergency", row["label"] == "emergency" and row["kind"] == "self_harm"]
                        for row in bank], dtype=np.float32)
     trainer = Trainer(args.seed, len(triage.HEADS))
-    digest = hashlib.sha256(args.bank.read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in args.bank)).hexdigest()[:12]
     positive = labels.mean(0)
     loss = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy((1 - positive) / positive))
     optimiser = trainer.optimiser(args.lr)
@@ -160,7 +180,8 @@ def train(args, embedder, bank: list[dict], dev_states, dev_clauses, rule, y_dev
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bank", type=Path, default=ROOT / "data" / "triage_bank.jsonl")
+    parser.add_argument("--bank", type=Path, nargs="+", default=[ROOT / "data" / "triage_bank.jsonl"],
+                        help="the labelled messages to train on (several files are read as one bank)")
     parser.add_argument("--dev", type=Path, nargs="+",
                         default=[ROOT / "eval" / "triage_dev.jsonl", ROOT / "eval" / "triage_dev2.jsonl"])
     parser.add_argument("--out", type=Path, default=triage.MODEL_PATH)
@@ -171,7 +192,7 @@ def main() -> None:
                         help="keep the trained weights in --out and pick its thresholds again (seconds, no torch)")
     args = parser.parse_args()
 
-    bank, dev = read(args.bank), [row for path in args.dev for row in read(path)]
+    bank, dev = [row for path in args.bank for row in read(path)], [row for path in args.dev for row in read(path)]
     embedder = load_embedder(Settings())  # the bundled model, on the path `mgqa ask` uses
     dev_states = states_of(embedder, [row["text"] for row in dev])
     dev_clauses = clause_states(embedder, [row["text"] for row in dev])
@@ -200,7 +221,9 @@ def main() -> None:
     p_msg = scores(model, dev_states, dev_clauses)[0]
     crisis_veto = pick_crisis_veto(p_msg, p_sh, crisis_rule, y_dev, thresholds["veto"])
     model.thresholds = thresholds | {"self_harm": t_sh, "grey": round(thresholds["emergency"] / 3, 4),
-                                     "crisis_veto": crisis_veto}
+                                     "crisis_veto": crisis_veto,
+                                     "self_harm_floor": pick_self_harm_floor(model, dev_states, dev_clauses,
+                                                                             thresholds, t_sh, sh_dev)}
     model.save(args.out)
     print(json.dumps({"bank": len(bank), "dev": len(dev), "epoch": epoch, "thresholds": model.thresholds,
                       "dev_recall": round(recall, 3), "dev_false_alarms": round(-false, 3),

@@ -11,7 +11,9 @@ calm look-alikes) lets the triage read what frozen sentence vectors blur: "took 
 "took 20 pills years ago" embed close together for retrieval, but not after the triage layer.
 A message of several clauses is also scored clause by clause ("he collapsed and won't wake. can magnesium
 help?" would otherwise read as the supplement question), but only when the whole message is not already
-a hit and scores above a floor: the calm context of the whole message vetoes a stray clause.
+a hit and scores above a floor: the calm context of the whole message vetoes a stray clause. A clause's self-harm
+reading counts only when the whole message already leans that way (`self_harm_floor`): "does vitamin D stop
+elderly people falling? my mom lives alone at home" got the crisis line from its last clause alone.
 A rule's match is vetoed too when the whole message reads calm: an emergency rule's below `veto`, a crisis
 rule's only when the self-harm head also reads calm (below `crisis_veto`, picked on dev so that no self-harm
 message there is vetoed): a teacher asking for warning signs, an attempt years ago in recovery, a novel. Those
@@ -81,7 +83,8 @@ class TriageModel(layer.LayerModel):
             if len(parts):
                 scored = self.probabilities(parts)
                 clause = float(scored["emergency"].max())
-                self_harm = max(self_harm, float(scored["self_harm"].max()))
+                if self_harm >= t.get("self_harm_floor", 0.0):  # a clause confirms a lean, never makes one
+                    self_harm = max(self_harm, float(scored["self_harm"].max()))
         urgent = p >= t["emergency"] or clause >= t["clause"]
         # any self-harm signal gets the crisis line, even when nothing else reads as an emergency ("i've written
         # letters to everyone"); ordinary and off-topic questions in the training bank keep the head from straying
