@@ -533,7 +533,8 @@ def test_html_clutter_is_pruned_by_its_markup(tmp_path):
       <div class="x1"><a href="/a">One</a> <a href="/b">Two</a> <a href="/c">Three</a></div>
       <section class="product-reviews"><p>Five stars!</p></section>
       <div style="display: none">Hidden offer.</div>
-      <h2>Dose</h2><p>One drop a day.</p></main>
+      <h2>Dose</h2><p>One drop a day.</p>
+      <div class="cta-box"><h3>Worried?</h3><p>Book a visit or call (555) 010-7788.</p></div></main>
       <div class="popup"><p>10% off now</p></div></body></html>"""
     doc = load_document(write(tmp_path, "zinc.html", page), tmp_path)
     assert doc.text == "Zinc Drops\n\nZinc is a mineral.\n\nDose\n\nOne drop a day."

@@ -2,9 +2,9 @@
 
 Signals: elements that are chrome by definition (nav, footer, aside, forms), ARIA roles and hidden states,
 the class/id/aria-label vocabulary that templates use for banners and widgets (cookie, newsletter, share,
-related, comments, reviews, cart, the byline or "posted on" line...), and blocks made mostly of links. An
-element holding the page's headline or most of its text is never removed, so a badly named wrapper can't take
-the article with it.
+related, comments, reviews, cart, a call to action, the byline or "posted on" line...), and blocks made mostly
+of links. An element holding the page's headline or most of its text is never removed, so a badly named wrapper
+can't take the article with it.
 
 Text and markdown have no markup to read, but a menu, a breadcrumb trail, a share bar or a footer keeps its
 shape when a page is saved as text: a line of three or more short items set apart by a separator ("Home ›
@@ -28,6 +28,7 @@ CHROME_ROLES = frozenset("navigation banner contentinfo complementary search dia
 _CLUTTER_WORDS = re.compile(
     r"\b(?:cookies?|consent|gdpr|newsletters?|subscribe|subscription|sign ?up|share|sharing|sharedaddy|social"
     r"|related\w*|recommended|you may also like|comments?|commentlist|respond|reviews|testimonials?|ratings?"
+    r"|cta|call to action"
     r"|stars|breadcrumbs?|popup|modal|overlay|announcement|promo|advert\w*|ads?|sponsor\w*|feedback|survey"
     r"|skip|sidebar|widgets?|cart|checkout|price|paywall|author (?:box|bio|info|card)|about (?:the )?author"
     r"|authorbox|print|toolbar|bylines?|datelines?|(?:entry|post|article) meta)\b"
