@@ -148,8 +148,9 @@ def test_the_stronger_caution_adds_the_medicine_line_to_the_plain_one():
     strong = safety.caution_note([], strong=True)
     assert strong.startswith(safety.caution_note([], strong=False))
     assert "doctor or pharmacist before you start, change or stop" in strong and "interact" in strong
-    # a library answers on zinc and fish oil too: the line is about supplements, not magnesium alone
-    assert "supplements can interact with medicines" in strong
+    # a library answers on zinc, fish oil and vitamin D too: the line is about supplements, and names none
+    assert "supplements can interact with medicines" in strong and "kidneys" in strong
+    assert "magnesium" not in strong.lower()
 
 
 def test_a_dose_written_without_a_space_gets_the_stronger_caution():

@@ -188,11 +188,11 @@ def needs_strong_caution(question: str) -> bool:
 
 
 CAUTION = "General health information, not medical advice: ask a doctor, nurse or pharmacist about your own situation."
-# said of every dose and medicine question, whatever the library is about: supplements in general, magnesium (the
-# seed's subject) as the example of one that builds up
+# said of every dose and medicine question, whatever the library is about: supplements in general (it named
+# magnesium, the seed's subject, and so told a question on vitamin D about magnesium)
 STRONG_CAUTION = ("Ask your doctor or pharmacist before you start, change or stop a supplement, a medicine or a dose: "
-                  "supplements can interact with medicines; magnesium can also build up to harmful levels with "
-                  "kidney disease.")
+                  "supplements can interact with medicines, and some build up to harmful levels when the kidneys "
+                  "don't work well.")
 _TYPE_WORDS = {"public_health": "public health", "clinic": "clinic", "commercial": "commercial, sells supplements"}
 
 
