@@ -190,3 +190,11 @@ def test_international_units_are_figures_and_only_one_unit_is_set_against_itself
     guide = _quote("guide", "Vitamin D", "Adults aged 51 to 70: 600 IU (15 micrograms) a day.")
     other = _quote("other", "Vitamin D facts", "Adults need 15 mcg of vitamin D a day.")
     assert disagreement.find(need, [guide, other]) == []
+
+
+def test_what_the_sources_disagree_on_takes_one_article():
+    from mgqa.answer import Disagreement
+
+    assert Disagreement("dose", ()).subject == "the dose"
+    assert Disagreement("the most magnesium an adult should take", ()).subject == \
+        "the most magnesium an adult should take"  # the page said "On the the most…"

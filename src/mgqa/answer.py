@@ -88,7 +88,7 @@ class Disagreement:
     @property
     def subject(self) -> str:
         """What the sources disagree on, as a sentence says it: "the safe daily amount", or the question asked."""
-        return self.quantity if self.quantity.startswith("“") else f"the {self.quantity}"
+        return self.quantity if self.quantity.startswith(("“", "the ")) else f"the {self.quantity}"
 
     def to_dict(self) -> dict:
         return {"quantity": self.quantity, "claims": [c.to_dict() for c in self.claims]}
