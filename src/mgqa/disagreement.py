@@ -157,8 +157,11 @@ def _claims(quotes: Sequence[Quote], units: set[str], reads: Reader | None,
 def _figure_dispute(name: str, quotes: Sequence[Quote], claims: list[_Figure | None]) -> list[Disagreement]:
     """Documents stating different figures in one unit: "600 IU (15 micrograms)" is not set against "15 mcg"."""
     stated = [(i, f) for i, f in enumerate(claims) if f is not None]
+    by_unit: dict[str, list[tuple[int, _Figure]]] = {}
+    for i, f in stated:
+        by_unit.setdefault(f.unit, []).append((i, f))
     if any(len({(f.low, f.high) for _, f in same}) > 1 and len({quotes[i].doc_id for i, _ in same}) > 1
-           for unit in {f.unit for _, f in stated} if (same := [(i, f) for i, f in stated if f.unit == unit])):
+           for same in by_unit.values()):
         return [Disagreement(name, tuple(_claim(quotes[i], i, f.text) for i, f in stated))]
     return []
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from mgqa.lexical import STOP_WORDS, stem, terms
 from mgqa.text import words
-from mgqa.vocabulary import HEALTH_TERMS, SYNONYMS, vitamins
+from mgqa.vocabulary import HEALTH_TERMS, NUMBERED_VITAMIN, SYNONYMS, vitamins
 
 # words that frame a question rather than name its subject ("is it safe to take ... every day")
 FRAMING = frozenset(stem(w) for w in """
@@ -27,8 +27,6 @@ true false legit worth happen happens mean means make makes should would could c
 year years week weeks month months time times""".split())
 _QUESTION_FORM = re.compile(r"\?|^\s*(?:what|how|why|when|where|which|who|is|are|can|could|does|do|did|should|will|"
                             r"would|has|have)\b", re.I)
-# a vitamin named by its letter and number ("b12", "d3", "k2"): a nutrient, which an answer must name as any other
-_NUMBERED_VITAMIN = re.compile(r"[a-k]\d{1,2}")
 _SYNONYM_TERMS = [(set(terms(key)), set(terms(value))) for key, value in SYNONYMS.items()]
 
 
@@ -86,13 +84,14 @@ class TermStats:
     def focus(self, question: str) -> Focus:
         asked = [t for t in dict.fromkeys(terms(question)) if t not in FRAMING]
         weights = {t: self.idf(t) for t in asked if t in self.frequency}
-        required = frozenset(t for t in weights if _is_health_term(t) or _NUMBERED_VITAMIN.fullmatch(t))
-        required |= _lettered(question)  # "vitamin d": no term holds its letter
-        alternatives = {t: frozenset(_lettered(f"vitamin {t}")) for t in required
-                        if _NUMBERED_VITAMIN.fullmatch(t) and t[0] != "b"}  # D3 is vitamin D, B6 is not B12
+        # a vitamin named by its letter and number ("b12", "d3") is a nutrient an answer must name as any other; by
+        # its letter alone ("vitamin d") too, though no term holds the letter
+        numbered = {t for t in weights if NUMBERED_VITAMIN.fullmatch(t)}
+        required = frozenset(t for t in weights if _is_health_term(t)) | numbered | _lettered(question)
+        alternatives = {t: frozenset(_lettered(f"vitamin {t}")) for t in numbered}  # D3 is vitamin D (_lettered)
         for key_terms, value_terms in _SYNONYM_TERMS:
             # a numbered vitamin's synonym only adds "vitamin": a page under "Vitamins and minerals" doesn't name B12
-            for term in (key_terms & set(asked)) - {t for t in key_terms if _NUMBERED_VITAMIN.fullmatch(t)}:
+            for term in (key_terms & set(asked)) - numbered:
                 alternatives[term] = alternatives.get(term, frozenset()) | frozenset(value_terms)
         topic = len(asked) <= 2 and not _QUESTION_FORM.search(question)
         return Focus(weights, required, alternatives, topic, self.unknown(question, alternatives))

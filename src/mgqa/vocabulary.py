@@ -115,7 +115,7 @@ _SYNONYM_KEYS = [(re.compile(rf"\b{re.escape(k)}\b"), k, v) for k, v in
 # "vitamin b12", "vitamin b-12", "vitamin b 12", "vitamin d3", "b vitamins"; not "is it a vitamin?" (an article)
 _VITAMIN = re.compile(r"\bvitamins? (?:(b)[- ]?(\d{1,2})|([a-k])(\d{0,2}))\b"
                       r"|\b(?!a )(?:(b)[- ]?(\d{1,2})|([a-k])(\d{0,2})) vitamins?\b")
-_NUMBERED = re.compile(r"\b([a-k])-?(\d{1,2})\b")  # "B12" or "B-12" alone names its vitamin
+NUMBERED_VITAMIN = re.compile(r"\b([a-k])-?(\d{1,2})\b")  # "B12" or "B-12" alone names its vitamin
 
 
 def vitamins(text: str) -> list[str]:
@@ -166,6 +166,6 @@ def unstated_asks(question: str, quoted: str, headings: str = "") -> list[str]:
     folded = question.lower().replace("’", "'")
     missing = [what for what, asking, stating in ASKS if asking.search(folded) and not stating.search(quoted)]
     named = f"{quoted}\n{headings}"
-    stated = {*vitamins(named), *(a + b for a, b in _NUMBERED.findall(named.lower()))}  # "B12 deficiency" too
+    stated = {*vitamins(named), *(a + b for a, b in NUMBERED_VITAMIN.findall(named.lower()))}  # "B12 deficiency" too
     missing += [f"vitamin {name}" for name in vitamins(folded) if name not in stated]
     return missing
